@@ -1,0 +1,236 @@
+"""Question types: each is one small class that knows its WTForms field, its validators,
+how form data becomes the stored answer, and how to spot a tampered value.
+
+Stored answers are JSON: text as str, numbers as int/float, dates as ISO 'YYYY-MM-DD',
+select_one as its code, select_multiple as a list of codes, consent as true.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    Field,
+    IntegerField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms import validators as v
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
+
+REQUIRED_MESSAGE = _l("Please answer this question.")
+
+
+class FieldType:
+    """Base of every question type. Subclasses set `name` and `field_class`."""
+
+    name: ClassVar[str]
+    field_class: ClassVar[type[Field] | None] = None
+    default_privacy: ClassVar[str] = "none"
+    # select_one / select_multiple name a choice list after the type.
+    takes_choice_list: ClassVar[bool] = False
+    # Rendered as a fieldset whose legend is the label (radio buttons, checkboxes).
+    grouped: ClassVar[bool] = False
+    # Longest raw value a browser can send through this field; more is tampering.
+    max_length: ClassVar[int] = 100
+    # How many raw values one field may carry in a POST.
+    multiple: ClassVar[bool] = False
+    # The label follows the input (a tick box), instead of standing above it.
+    label_after: ClassVar[bool] = False
+
+    def validators(self, question: dict[str, Any]) -> list[Any]:
+        if question["required"]:
+            return [v.InputRequired(message=REQUIRED_MESSAGE)]
+        return [v.Optional()]
+
+    def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
+        return {"render_kw": {"maxlength": self.max_length}}
+
+    def to_answer(self, data: Any) -> Any:
+        """The stored answer for the field's data; None means unanswered."""
+        if data is None or data == "":
+            return None
+        return data
+
+    def tampering(self, values: list[str], codes: set[str]) -> str | None:
+        """Why these raw values cannot come from our own page, or None when they can."""
+        if len(values) > 1 and not self.multiple:
+            return "a single-answer question received several values"
+        if any(len(value) > self.max_length for value in values):
+            return f"an answer is longer than {self.max_length} characters"
+        return None
+
+
+class TextType(FieldType):
+    name = "text"
+    field_class = StringField
+    default_privacy = "free_text"
+    max_length = 500
+
+    def to_answer(self, data: Any) -> Any:
+        return (data or "").strip() or None
+
+
+class LongTextType(TextType):
+    name = "long_text"
+    field_class = TextAreaField
+    max_length = 5000
+
+    def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
+        return {"render_kw": {"maxlength": self.max_length, "rows": 5}}
+
+
+class EmailType(TextType):
+    name = "email"
+    field_class = EmailField
+    default_privacy = "identifier"
+    max_length = 254
+
+    def validators(self, question: dict[str, Any]) -> list[Any]:
+        # No DNS look-up: respondents on slow links should not wait for a mail server.
+        email = v.Email(message=_l("Please enter an email address like name@example.org."))
+        return [*super().validators(question), email]
+
+    def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
+        return {"render_kw": {"maxlength": self.max_length, "autocomplete": "email"}}
+
+
+class IntegerType(FieldType):
+    name = "integer"
+    field_class = IntegerField
+    max_length = 30
+
+    def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
+        return {"widget": NumberInput(), "render_kw": {"inputmode": "numeric"}}
+
+
+class DecimalType(FieldType):
+    name = "decimal"
+    field_class = DecimalField
+    max_length = 40
+
+    def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
+        return {"widget": NumberInput(step="any"), "render_kw": {"inputmode": "decimal"}}
+
+    def to_answer(self, data: Any) -> Any:
+        if data is None:
+            return None
+        if isinstance(data, Decimal):
+            return int(data) if data == data.to_integral_value() else float(data)
+        return data
+
+
+class DateType(FieldType):
+    name = "date"
+    field_class = DateField
+    # Dates narrow people down: treated as quasi-identifiers unless the definition says not.
+    default_privacy = "quasi_identifier"
+    max_length = 30
+
+    def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
+        return {}
+
+    def to_answer(self, data: Any) -> Any:
+        return data.isoformat() if data else None
+
+
+class SelectOneType(FieldType):
+    name = "select_one"
+    field_class = RadioField
+    takes_choice_list = True
+    grouped = True
+
+    def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
+        # Codes outside the list are caught as tampering before validation.
+        return {"choices": choices, "validate_choice": False}
+
+    def tampering(self, values: list[str], codes: set[str]) -> str | None:
+        return super().tampering(values, codes) or _unknown_codes(values, codes)
+
+
+class SelectMultipleType(FieldType):
+    name = "select_multiple"
+    field_class = SelectMultipleField
+    takes_choice_list = True
+    grouped = True
+    multiple = True
+
+    def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
+        return {
+            "choices": choices,
+            "validate_choice": False,
+            "widget": ListWidget(prefix_label=False),
+            "option_widget": CheckboxInput(),
+        }
+
+    def to_answer(self, data: Any) -> Any:
+        return list(dict.fromkeys(data)) if data else None
+
+    def tampering(self, values: list[str], codes: set[str]) -> str | None:
+        if len(values) != len(set(values)):
+            return "a choice was sent twice"
+        return super().tampering(values, codes) or _unknown_codes(values, codes)
+
+
+class ConsentType(FieldType):
+    name = "consent"
+    field_class = BooleanField
+    label_after = True
+
+    def validators(self, question: dict[str, Any]) -> list[Any]:
+        if question["required"]:
+            return [v.DataRequired(message=_l("Please tick the box to give your consent."))]
+        return []
+
+    def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
+        return {}
+
+    def to_answer(self, data: Any) -> Any:
+        return True if data else None
+
+
+class NoteType(FieldType):
+    """Text shown to the respondent; it has no answer."""
+
+    name = "note"
+    field_class = None
+
+
+def _unknown_codes(values: list[str], codes: set[str]) -> str | None:
+    unknown = [value for value in values if value not in codes]
+    return f"{unknown[0][:40]!r} is not one of the choices" if unknown else None
+
+
+FIELD_TYPES: dict[str, FieldType] = {
+    t.name: t()
+    for t in (
+        TextType,
+        LongTextType,
+        IntegerType,
+        DecimalType,
+        DateType,
+        EmailType,
+        SelectOneType,
+        SelectMultipleType,
+        ConsentType,
+        NoteType,
+    )
+}
+
+# The free-text answer that goes with an "other" choice, and its code in the list.
+OTHER_CODE = "other"
+OTHER_SUFFIX = "_other"
+OTHER_TEXT = TextType()
+
+
+def field_type(name: str) -> FieldType:
+    return FIELD_TYPES[name]

@@ -1,0 +1,62 @@
+"""Pathways: surveys for open-source mentorship programmes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from .config import Config, ConfigError, instance_secret_key
+
+__all__ = ["Config", "ConfigError", "create_app"]
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the application. Raises ConfigError, with one sentence, on a bad setting."""
+    config = config or Config.from_env()
+    config.check()
+    app = Flask(__name__, instance_relative_config=False)
+    instance = Path(app.instance_path)
+
+    database_url = config.database_url
+    if database_url is None:
+        instance.mkdir(parents=True, exist_ok=True)
+        database_url = f"sqlite:///{instance / 'pathways.db'}"
+    secret_key = config.secret_key or instance_secret_key(instance)
+
+    app.config.update(
+        PATHWAYS=config,
+        SECRET_KEY=secret_key,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, **config.engine_options},
+        SURVEYS_DIR=config.surveys_dir,
+        MAX_CONTENT_LENGTH=config.max_content_length,
+        # The CSRF token lives as long as the session: a survey can take a while to fill.
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_I18N_ENABLED=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.is_production,
+        TESTING=config.environment == "testing",
+        **config.extra,
+    )
+
+    from . import cli, errors
+    from .blueprints import health, public
+    from .extensions import csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+
+    import i18n
+
+    i18n.init_app(app)
+
+    for blueprint in (health.bp, public.bp):
+        app.register_blueprint(blueprint)
+    errors.register(app)
+    cli.register(app)
+    return app

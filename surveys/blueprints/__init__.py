@@ -1,0 +1,1 @@
+"""Blueprints, registered one by one in `create_app`."""

@@ -1,0 +1,97 @@
+"""Command line: `flask --app wsgi surveys validate|load|list`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .definitions import definition_files, read_definition
+from .extensions import db
+from .survey_versions import VersionConflict, store_definition, summaries
+
+surveys_cli = AppGroup("surveys", help="Validate, load and list survey definitions.")
+
+
+def _read_all(paths: tuple[str, ...], strict: bool) -> tuple[list[tuple[str, dict]], int]:
+    """Read every file; print each problem on its own line; return definitions and problem count."""
+    files = definition_files(paths or [current_app.config["SURVEYS_DIR"]])
+    if not files:
+        click.echo("no definition files found", err=True)
+        return [], 1
+    definitions, problems = [], 0
+    for path in files:
+        definition, found = read_definition(path, strict=strict)
+        for problem in found:
+            click.echo(str(problem), err=True)
+        problems += len(found)
+        if definition is not None:
+            definitions.append((str(path), definition))
+    return definitions, problems
+
+
+@surveys_cli.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--strict", is_flag=True, help="Also fail on missing translations.")
+def validate_command(paths: tuple[str, ...], strict: bool) -> None:
+    """Check definition files (or folders of them) and name every problem with its place."""
+    definitions, problems = _read_all(paths, strict)
+    if problems:
+        raise SystemExit(1)
+    for _path, d in definitions:
+        pages = len(d["pages"])
+        questions = sum(len(p["questions"]) for p in d["pages"])
+        click.echo(
+            f"ok: {d['id']} version {d['version']}: {pages} pages, {questions} "
+            f"questions, languages {', '.join(d['languages'])}"
+        )
+
+
+@surveys_cli.command("load")
+@click.argument("paths", nargs=-1, type=click.Path())
+def load_command(paths: tuple[str, ...]) -> None:
+    """Validate, then store each definition as an immutable (id, version).
+
+    With no PATH, loads the definitions in SURVEYS_DIR. If any file has a problem,
+    nothing is loaded.
+    """
+    definitions, problems = _read_all(paths, strict=False)
+    if problems:
+        click.echo("nothing loaded", err=True)
+        raise SystemExit(1)
+    lines = []
+    try:
+        for _path, definition in definitions:
+            stored, created = store_definition(definition)
+            state = "loaded" if created else "unchanged"
+            lines.append(f"{state}: {stored.survey_id} version {stored.version}")
+        db.session.commit()
+    except VersionConflict as conflict:
+        db.session.rollback()
+        click.echo(f"error: {conflict}", err=True)
+        click.echo("nothing loaded", err=True)
+        raise SystemExit(1) from None
+    for line in lines:
+        click.echo(line)
+
+
+@surveys_cli.command("list")
+def list_command() -> None:
+    """Print id, version, title, languages and submitted responses of every version."""
+    rows = summaries()
+    if not rows:
+        click.echo("no surveys loaded; run: flask --app wsgi surveys load")
+        return
+    header = ("id", "version", "title", "languages", "responses")
+    table = [header] + [
+        (r.survey_id, str(r.version), r.title, ",".join(r.languages), str(r.responses))
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        click.echo("  ".join(cells).rstrip())
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(surveys_cli)

@@ -1,0 +1,60 @@
+"""Survey definitions: read a file, check it, and return normalised JSON.
+
+A definition file is YAML (see docs/definitions.md). `read_definition` never raises on a
+bad file: it returns every problem it found, each naming the file, the place and the line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from .problems import DefinitionError, Problem
+from .validator import check_definition
+
+DEFINITION_SUFFIXES = (".yaml", ".yml")
+
+__all__ = ["DefinitionError", "Problem", "definition_files", "read_definition"]
+
+
+def definition_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The files named, with each folder replaced by the definition files in it, sorted."""
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix in DEFINITION_SUFFIXES))
+        else:
+            files.append(path)
+    return files
+
+
+def read_definition(
+    path: str | Path, strict: bool = False
+) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """Read and check one definition file; the definition is None when there are problems."""
+    path = Path(path)
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, [Problem(name, None, "", "no such file")]
+    except UnicodeDecodeError:
+        return None, [Problem(name, None, "", "the file is not UTF-8 text")]
+    except OSError as error:
+        return None, [Problem(name, None, "", f"cannot read the file: {error.strerror}")]
+    if path.suffix not in DEFINITION_SUFFIXES:
+        return None, [Problem(name, None, "", "a definition file must end in .yaml or .yml")]
+    try:
+        data = YAML(typ="rt").load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        message = " ".join(filter(None, [error.context, error.problem]))
+        return None, [Problem(name, line, "", f"YAML syntax: {message}")]
+    except YAMLError as error:
+        return None, [Problem(name, None, "", f"YAML syntax: {error}")]
+    return check_definition(data, name, strict=strict)

@@ -1,0 +1,91 @@
+"""Storing survey definitions as immutable versions, and finding the one to serve."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Response, SurveyVersion
+
+
+class VersionConflict(Exception):
+    """The same (id, version) is already stored with other content."""
+
+
+def content_hash(definition: dict[str, Any]) -> str:
+    canonical = json.dumps(definition, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def store_definition(definition: dict[str, Any]) -> tuple[SurveyVersion, bool]:
+    """Add a normalised definition as a new version; return it and whether it was new.
+
+    The same (id, version) with identical content is a no-op; with other content it is a
+    VersionConflict, because responses already pinned to that version must keep meaning
+    what they meant.
+    """
+    digest = content_hash(definition)
+    existing = db.session.scalar(
+        select(SurveyVersion).where(
+            SurveyVersion.survey_id == definition["id"],
+            SurveyVersion.version == definition["version"],
+        )
+    )
+    if existing is not None:
+        if existing.content_hash != digest:
+            raise VersionConflict(
+                f"{definition['id']} version {definition['version']} is already loaded with "
+                "different content; bump the version to publish a change."
+            )
+        return existing, False
+    title = definition["title"][definition["default_language"]]
+    survey_version = SurveyVersion(
+        survey_id=definition["id"],
+        version=definition["version"],
+        title=title[:300],
+        definition=definition,
+        content_hash=digest,
+    )
+    db.session.add(survey_version)
+    db.session.flush()
+    return survey_version, True
+
+
+def latest_version(survey_id: str) -> SurveyVersion | None:
+    return db.session.scalar(
+        select(SurveyVersion)
+        .where(SurveyVersion.survey_id == survey_id)
+        .order_by(SurveyVersion.version.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class VersionSummary:
+    survey_id: str
+    version: int
+    title: str
+    languages: list[str]
+    responses: int
+
+
+def summaries() -> list[VersionSummary]:
+    """Every stored version with its count of submitted responses, by id then version."""
+    counts = (
+        select(Response.survey_version_id, func.count().label("n"))
+        .group_by(Response.survey_version_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(SurveyVersion, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.survey_version_id == SurveyVersion.id)
+        .order_by(SurveyVersion.survey_id, SurveyVersion.version)
+    ).all()
+    return [
+        VersionSummary(sv.survey_id, sv.version, sv.title, sv.languages, int(n)) for sv, n in rows
+    ]

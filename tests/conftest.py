@@ -1,0 +1,160 @@
+"""Fixtures in the flaskr manner: `app` (a clean database per test), `client`, `runner`,
+and small factories. Every test that uses `app` runs on SQLite, and on PostgreSQL too
+when TEST_DATABASE_URL is set."""
+
+from __future__ import annotations
+
+import os
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import create_engine, text
+
+from surveys import Config, create_app
+from surveys.definitions import read_definition
+from surveys.extensions import db
+from surveys.survey_versions import store_definition
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+TEST_SCHEMA = "pathways_test"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if REQUIRE_POSTGRES and not POSTGRES_URL:
+        raise pytest.UsageError("REQUIRE_POSTGRES=1 needs TEST_DATABASE_URL to be set.")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if REQUIRE_POSTGRES and skipped:
+        reporter.write_line(f"REQUIRE_POSTGRES: {len(skipped)} skipped test(s) count as failures")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def postgres_schema_url(schema: str) -> tuple[str, dict]:
+    """The PostgreSQL test URL with its own schema, emptied, and the engine options for it."""
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    return POSTGRES_URL, {"connect_args": {"options": f"-c search_path={schema}"}}
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """(url, engine options) of a database whose tables exist; shared by the session."""
+    if request.param == "sqlite":
+        url, options = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}", {}
+    else:
+        url, options = postgres_schema_url(TEST_SCHEMA)
+    app = create_app(config_for(url, options))
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    return url, options
+
+
+def config_for(url: str, options: dict | None = None, **extra) -> Config:
+    return Config(
+        environment="testing",
+        database_url=url,
+        secret_key="test-secret-key-not-for-production",
+        engine_options=options or {},
+        extra=extra,
+    )
+
+
+@pytest.fixture
+def app(database):
+    url, options = database
+    app = create_app(config_for(url, options))
+    with app.app_context():
+        # Start every test from empty tables, children before parents.
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+    # No app context stays pushed: each test-client request gets its own, as in production
+    # (a shared one would share `g` and the database session between requests).
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_survey(app, tmp_path: Path):
+    """Store a definition given as YAML text; return the SurveyVersion's id."""
+
+    def make(yaml_text: str, name: str = "survey.yaml"):
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(yaml_text))
+        definition, problems = read_definition(path)
+        assert not problems, [str(p) for p in problems]
+        with app.app_context():
+            survey_version, _ = store_definition(definition)
+            db.session.commit()
+            return survey_version.id
+
+    return make
+
+
+class Respondent:
+    """A person filling a survey through the test client, as a browser would."""
+
+    def __init__(self, client, survey_id: str) -> None:
+        self.client = client
+        self.survey_id = survey_id
+        self.csrf_token: str | None = None
+        self.last = None
+
+    def open(self, url: str | None = None):
+        self.last = self.client.get(url or f"/s/{self.survey_id}", follow_redirects=True)
+        match = re.search(r'name="csrf_token" value="([^"]+)"', self.last.text)
+        if match:
+            self.csrf_token = match.group(1)
+        return self.last
+
+    @property
+    def page(self) -> BeautifulSoup:
+        return BeautifulSoup(self.last.text, "html.parser")
+
+    def post(self, page: int, data: dict, action: str = "next", follow: bool = True):
+        if self.csrf_token is None:
+            self.open()
+        form = {"csrf_token": self.csrf_token, "action": action, **data}
+        self.last = self.client.post(
+            f"/s/{self.survey_id}?page={page}", data=form, follow_redirects=follow
+        )
+        return self.last
+
+    def errors(self) -> dict[str, str]:
+        """Messages shown beside fields, by question id."""
+        return {
+            div["id"].removeprefix("q-"): " ".join(p.get_text() for p in div.select(".error"))
+            for div in self.page.select(".question.has-error")
+        }
+
+    def questions(self) -> list[str]:
+        return [div["id"].removeprefix("q-") for div in self.page.select(".question, .note")]
+
+
+@pytest.fixture
+def respondent(app):
+    """Each respondent is a browser of their own, with its own cookies."""
+    return lambda survey_id: Respondent(app.test_client(), survey_id)

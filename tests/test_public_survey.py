@@ -1,0 +1,351 @@
+"""Filling a survey through the public pages, as a respondent with JavaScript off."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from surveys.extensions import db
+from surveys.models import Draft, Response
+
+SURVEY = """
+id: club
+version: 1
+title: Club survey
+description: A short survey.
+default_language: en
+languages: [en]
+pages:
+  - name: start
+    title: Start
+    questions:
+      - name: consent
+        type: consent
+        label: I agree.
+        required: true
+      - name: member
+        type: select_one yes_no
+        label: Are you a member?
+        required: true
+      - name: member_years
+        type: integer
+        label: For how many years?
+        relevant: "${member} = 'yes'"
+        required: true
+        constraint: ". >= 0 and . <= 60"
+        constraint_message: From 0 to 60, please.
+  - name: details
+    title: Details
+    questions:
+      - name: why_not
+        type: long_text
+        label: Why not?
+        relevant: "${member} = 'no'"
+      - name: languages
+        type: select_multiple langs
+        label: Which languages do you speak?
+        other: true
+      - name: email
+        type: email
+        label: Your email
+  - name: veterans
+    title: Veterans only
+    questions:
+      - name: veteran_story
+        type: text
+        label: Tell us a story
+        relevant: "${member_years} >= 10"
+  - name: end
+    title: End
+    questions:
+      - name: rating
+        type: decimal
+        label: Rate us from 0 to 5
+        constraint: ". <= 5"
+choices:
+  yes_no:
+    - {code: "yes", label: "Yes"}
+    - {code: "no", label: "No"}
+  langs:
+    - {code: en, label: English}
+    - {code: es, label: Spanish}
+"""
+
+
+@pytest.fixture
+def club(make_survey):
+    return make_survey(SURVEY)
+
+
+@pytest.fixture
+def responses(app):
+    """The stored responses as (version, locale, answers), oldest first."""
+
+    def read() -> list[tuple[int, str, dict]]:
+        with app.app_context():
+            return [
+                (r.survey_version.version, r.locale, r.answers)
+                for r in db.session.scalars(select(Response).order_by(Response.id))
+            ]
+
+    return read
+
+
+@pytest.fixture
+def drafts(app):
+    def count() -> int:
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(Draft))
+
+    return count
+
+
+def test_unknown_survey_is_a_404_page(client):
+    page = client.get("/s/nope")
+    assert page.status_code == 404
+    assert "Page not found" in page.text
+    assert "Traceback" not in page.text
+
+
+def test_first_page_renders_with_progress_and_only_relevant_questions(club, respondent):
+    person = respondent("club")
+    page = person.open()
+    assert page.status_code == 200
+    assert "Page 1 of 4" in page.text
+    assert "A short survey." in page.text
+    assert person.questions() == ["consent", "member"]  # member_years waits for member
+    html = person.page
+    assert html.find("html")["lang"] == "en"
+    assert html.find("button", attrs={"value": "next"}) is not None
+    assert html.find("button", attrs={"value": "back"}) is None
+
+
+def test_whole_submission_with_back_next_and_relevance(club, respondent, responses, drafts):
+    person = respondent("club")
+    person.open()
+    # Answering "yes" reveals a question on the same page: the page comes back with it.
+    page = person.post(1, {"consent": "y", "member": "yes"})
+    assert "member_years" in person.questions()
+    assert "opened more questions" in page.text
+    page = person.post(1, {"consent": "y", "member": "yes", "member_years": "12"})
+    assert "Page 2 of 4" in page.text
+    assert "why_not" not in person.questions()  # only for non-members
+
+    person.post(2, {"languages": ["en", "other"], "languages_other": "Quechua"})
+    assert "Page 3 of 4" in person.last.text and "veteran_story" in person.questions()
+    # Back keeps what was typed, without validating it.
+    person.post(3, {"veteran_story": "Long ago"}, action="back")
+    assert "Page 2 of 4" in person.last.text
+    checked = [i["value"] for i in person.page.select("input[name=languages][checked]")]
+    assert checked == ["en", "other"]
+    assert person.page.find("input", attrs={"name": "languages_other"})["value"] == "Quechua"
+    person.post(2, {"languages": ["en", "other"], "languages_other": "Quechua"})
+    assert person.page.find("input", attrs={"name": "veteran_story"})["value"] == "Long ago"
+    person.post(3, {"veteran_story": "Long ago"})
+    page = person.post(4, {"rating": "4.5"}, action="submit")
+    assert page.status_code == 200 and "Thank you" in page.text
+
+    [(version, locale, answers)] = responses()
+    assert answers == {
+        "consent": True,
+        "member": "yes",
+        "member_years": 12,
+        "languages": ["en", "other"],
+        "languages_other": "Quechua",
+        "veteran_story": "Long ago",
+        "rating": 4.5,
+    }
+    assert (version, locale) == (1, "en")
+    assert drafts() == 0
+
+
+def test_changing_an_earlier_answer_drops_answers_no_longer_asked(club, respondent, responses):
+    person = respondent("club")
+    person.post(1, {"consent": "y", "member": "yes"})
+    person.post(1, {"consent": "y", "member": "yes", "member_years": "20"})
+    person.post(2, {})
+    person.post(3, {"veteran_story": "War stories"})
+    # Back to the start: now not a member any more.
+    person.post(4, {}, action="back")
+    person.post(3, {"veteran_story": "War stories"}, action="back")
+    person.post(2, {}, action="back")
+    assert "Page 1 of 4" in person.last.text
+    person.post(1, {"consent": "y", "member": "no", "member_years": "20"})
+    assert "why_not" in person.questions()
+    person.post(2, {"why_not": "Too far away"})
+    # The veterans page asks nothing now and is skipped.
+    assert "Page 4 of 4" in person.last.text
+    person.post(4, {}, action="submit")
+    [(_, _, answers)] = responses()
+    assert answers == {"consent": True, "member": "no", "why_not": "Too far away"}
+
+
+def test_errors_are_shown_beside_fields_and_in_a_summary_and_answers_kept(
+    club, respondent, responses
+):
+    person = respondent("club")
+    person.post(1, {"consent": "y", "member": "yes"})
+    page = person.post(1, {"member": "yes", "member_years": "99"})
+    assert page.status_code == 422
+    assert person.errors() == {
+        "consent": "Please tick the box to give your consent.",
+        "member_years": "From 0 to 60, please.",
+    }
+    summary = person.page.select_one(".error-summary")
+    assert summary is not None and "From 0 to 60, please." in summary.get_text()
+    assert person.page.find("input", attrs={"name": "member_years"})["value"] == "99"
+    assert person.page.find("input", attrs={"name": "member", "value": "yes"}).has_attr("checked")
+    page = person.post(1, {"consent": "y", "member": "yes", "member_years": "abc"})
+    assert page.status_code == 422
+    assert "member_years" in person.errors()
+    assert responses() == []
+
+
+def test_required_question_left_empty(club, respondent):
+    person = respondent("club")
+    page = person.post(1, {"consent": "y"})
+    assert page.status_code == 422
+    assert person.errors() == {"member": "Please answer this question."}
+
+
+def test_other_needs_its_text(club, respondent):
+    person = respondent("club")
+    person.post(1, {"consent": "y", "member": "no"})
+    page = person.post(2, {"languages": ["other"]})
+    assert page.status_code == 422
+    assert "Please say which other answer you mean." in page.text
+
+
+def test_email_and_decimal_are_checked(club, respondent, responses):
+    person = respondent("club")
+    person.post(1, {"consent": "y", "member": "no"})
+    page = person.post(2, {"email": "not an email"})
+    assert page.status_code == 422 and "name@example.org" in person.errors()["email"]
+    person.post(2, {"email": "ana@example.org"})
+    page = person.post(4, {"rating": "7"}, action="submit")
+    assert page.status_code == 422 and "rating" in person.errors()
+    assert responses() == []
+    person.post(4, {"rating": "3"}, action="submit")
+    assert responses()[0][2]["email"] == "ana@example.org"
+
+
+def test_double_submit_and_back_after_submit_store_one_response(club, respondent, responses):
+    person = respondent("club")
+    person.post(1, {"consent": "y", "member": "no"})
+    person.post(2, {})
+    first = person.post(4, {"rating": "1"}, action="submit", follow=False)
+    second = person.post(4, {"rating": "2"}, action="submit", follow=False)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"] == "/s/club/thanks"
+    # Back to an earlier page and submit again: still the same single response.
+    person.open("/s/club?page=2")
+    assert "Thank you" in person.last.text
+    person.post(2, {"why_not": "again"})
+    assert len(responses()) == 1
+    assert responses()[0][2]["rating"] == 1
+
+
+def test_start_again_on_a_shared_device(club, respondent, responses):
+    person = respondent("club")
+    person.post(1, {"consent": "y", "member": "no"})
+    person.post(2, {})
+    person.post(4, {}, action="submit")
+    page = person.client.post(
+        "/s/club/new", data={"csrf_token": person.csrf_token}, follow_redirects=True
+    )
+    assert "Page 1 of 4" in page.text
+    person.post(1, {"consent": "y", "member": "no"})
+    person.post(2, {})
+    person.post(4, {}, action="submit")
+    assert len(responses()) == 2
+
+
+def test_pages_not_reached_cannot_be_opened(club, respondent):
+    person = respondent("club")
+    page = person.open("/s/club?page=3")
+    assert "Page 1 of 4" in page.text
+    assert person.post(3, {}, follow=False).status_code == 400
+
+
+def test_a_draft_keeps_the_version_it_started_with(club, respondent, make_survey, responses):
+    person = respondent("club")
+    person.post(1, {"consent": "y", "member": "no"})
+    make_survey(SURVEY.replace("version: 1", "version: 2"), name="v2.yaml")
+    person.post(2, {})
+    person.post(4, {}, action="submit")
+    assert responses()[0][0] == 1
+    other = respondent("club")
+    other.post(1, {"consent": "y", "member": "no"})
+    other.post(2, {})
+    other.post(4, {}, action="submit")
+    assert [version for version, _, _ in responses()] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        ({"consent": "y", "member": "yes", "admin": "1"}, "unknown field"),
+        ({"consent": "y", "member": "maybe"}, "code not in the list"),
+        ({"consent": "y", "member": ["yes", "no"]}, "two values for one answer"),
+        ({"consent": "y", "member": "yes", "member_years": "1" * 200}, "over-long value"),
+        ({"consent": "y", "member": "yes", "action": "delete"}, "unknown action"),
+    ],
+)
+def test_tampered_posts_are_refused_and_nothing_stored(
+    club, respondent, data, reason, responses, drafts
+):
+    person = respondent("club")
+    person.open()
+    form = {"csrf_token": person.csrf_token, "action": "next", **data}
+    page = person.client.post("/s/club?page=1", data=form)
+    assert page.status_code == 400, reason
+    assert "Something is wrong with this request" in page.text
+    assert drafts() == 0
+    assert responses() == []
+
+
+def test_tampered_codes_on_a_multiple_choice(club, respondent):
+    person = respondent("club")
+    person.post(1, {"consent": "y", "member": "no"})
+    assert person.post(2, {"languages": ["en", "xx"]}).status_code == 400
+    assert person.post(2, {"languages": ["en", "en"]}).status_code == 400
+    assert person.post(2, {"languages_other": "x" * 501}).status_code == 400
+
+
+def test_missing_csrf_token_is_refused(club, client, responses):
+    page = client.post("/s/club?page=1", data={"consent": "y", "member": "no"})
+    assert page.status_code == 400
+    assert "This form has expired" in page.text
+    assert responses() == []
+
+
+def test_oversized_body_is_refused(club, respondent):
+    person = respondent("club")
+    person.open()
+    page = person.client.post(
+        "/s/club?page=1", data={"csrf_token": person.csrf_token, "why_not": "x" * 600_000}
+    )
+    assert page.status_code == 413
+    assert "Too much data" in page.text
+
+
+def test_bundled_intake_can_be_filled(app, runner, respondent, responses):
+    assert runner.invoke(args=["surveys", "load"]).exit_code == 0
+    person = respondent("intake")
+    assert "Page 1 of 4" in person.open().text
+    person.post(1, {"consent": "y"})
+    person.post(2, {"programme": "gsoc", "project_area": ["docs", "code"]})
+    person.post(3, {"prior_contributions": "never", "years_programming": "3"})
+    assert "Page 4 of 4" in person.last.text
+    page = person.post(4, {"age_range": "18-24", "gender": ["woman"]}, action="submit")
+    assert "Thank you" in page.text
+    [(_, _, answers)] = responses()
+    assert answers == {
+        "consent": True,
+        "programme": "gsoc",
+        "project_area": ["docs", "code"],
+        "prior_contributions": "never",
+        "years_programming": 3,
+        "age_range": "18-24",
+        "gender": ["woman"],
+    }
