@@ -87,11 +87,17 @@ class Config:
                     f"DATABASE_URL names the {url.get_backend_name()!r} database; "
                     "Pathways runs on sqlite or postgresql."
                 )
-            if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
-                raise ConfigError(
-                    "DATABASE_URL for PostgreSQL must use the psycopg 3 driver: "
-                    "start it with postgresql+psycopg://."
-                )
+            if url.get_backend_name() == "postgresql":
+                if "+" not in url.drivername:
+                    # A plain postgresql:// URL means psycopg 3, whatever SQLAlchemy's default.
+                    self.database_url = url.set(drivername="postgresql+psycopg").render_as_string(
+                        hide_password=False
+                    )
+                elif url.get_driver_name() != "psycopg":
+                    raise ConfigError(
+                        "DATABASE_URL for PostgreSQL must use the psycopg 3 driver: "
+                        "start it with postgresql+psycopg://."
+                    )
         if not self.surveys_dir.is_dir():
             raise ConfigError(f"SURVEYS_DIR {str(self.surveys_dir)!r} is not a folder.")
         if self.max_content_length < 1024:

@@ -88,6 +88,22 @@ def app(database):
 
 
 @pytest.fixture
+def app_factory():
+    """create_app for tests that need their own configuration; engines closed afterwards."""
+    made = []
+
+    def make(config: Config):
+        app = create_app(config)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 
