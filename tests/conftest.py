@@ -21,7 +21,8 @@ from surveys.survey_versions import store_definition
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
-TEST_SCHEMA = "pathways_test"
+# One schema per test run, so two runs against the same database never collide.
+TEST_SCHEMA = f"pathways_test_{os.getpid()}"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -37,13 +38,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-def postgres_schema_url(schema: str) -> tuple[str, dict]:
-    """The PostgreSQL test URL with its own schema, emptied, and the engine options for it."""
+def _drop_schema(schema: str, create: bool) -> None:
     engine = create_engine(POSTGRES_URL)
     with engine.begin() as connection:
         connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
+        if create:
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
     engine.dispose()
+
+
+def postgres_schema_url(schema: str, request: pytest.FixtureRequest) -> tuple[str, dict]:
+    """The PostgreSQL test URL with an empty schema of its own, dropped after the test(s)."""
+    _drop_schema(schema, create=True)
+    request.addfinalizer(lambda: _drop_schema(schema, create=False))
     return POSTGRES_URL, {"connect_args": {"options": f"-c search_path={schema}"}}
 
 
@@ -53,7 +60,7 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     if request.param == "sqlite":
         url, options = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}", {}
     else:
-        url, options = postgres_schema_url(TEST_SCHEMA)
+        url, options = postgres_schema_url(TEST_SCHEMA, request)
     app = create_app(config_for(url, options))
     with app.app_context():
         db.create_all()

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
+from surveys import responding
 from surveys.extensions import db
 from surveys.models import Draft, Response
 
@@ -349,3 +353,52 @@ def test_bundled_intake_can_be_filled(app, runner, respondent, responses):
         "age_range": "18-24",
         "gender": ["woman"],
     }
+
+
+def test_concurrent_submits_of_one_draft_store_one_response(club, app, respondent, responses):
+    person = respondent("club")
+    person.post(1, {"consent": "y", "member": "no"})
+    person.post(2, {})
+    # A second tab of the same browser: the same session cookie, submitting at once.
+    twin = app.test_client()
+    twin.set_cookie("session", person.client.get_cookie("session").value)
+    start = threading.Barrier(2)
+    statuses = []
+
+    def submit(client):
+        start.wait()
+        page = client.post(
+            "/s/club?page=4", data={"csrf_token": person.csrf_token, "action": "submit"}
+        )
+        statuses.append((page.status_code, page.headers.get("Location")))
+
+    threads = [threading.Thread(target=submit, args=(c,)) for c in (person.client, twin)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert statuses == [(302, "/s/club/thanks")] * 2
+    assert len(responses()) == 1
+
+
+def test_the_losing_submit_of_a_race_stores_nothing(club, app, respondent, responses):
+    """Both requests read the draft before either commits: the unique key decides."""
+    person = respondent("club")
+    person.post(1, {"consent": "y", "member": "no"})
+    with app.app_context():
+        draft = db.session.scalar(select(Draft))
+        # What the slower request read before the faster one committed.
+        stale = Draft(
+            id=draft.id,
+            token_hash=draft.token_hash,
+            survey_version_id=draft.survey_version_id,
+            locale=draft.locale,
+            started_at=draft.started_at,
+        )
+        responding.submit(draft, {"member": "no"})
+        db.session.commit()
+    with app.app_context():
+        with pytest.raises(IntegrityError):
+            responding.submit(stale, {"member": "yes"})
+        db.session.rollback()
+    assert [answers for _, _, answers in responses()] == [{"member": "no"}]
