@@ -104,10 +104,28 @@ class EmailType(TextType):
         return {"render_kw": {"maxlength": self.max_length, "autocomplete": "email"}}
 
 
+# Numbers beyond this lose precision in spreadsheets and JSON readers; nobody needs them.
+LARGEST_NUMBER = 10**15
+
+
+def _ordinary_number(form: Any, field: Field) -> None:
+    """Refuse NaN, infinities and absurdly large numbers, which JSON and exports cannot hold."""
+    value = field.data
+    if value is None:
+        return
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise v.StopValidation(_l("Please enter a number."))
+    if abs(value) > LARGEST_NUMBER:
+        raise v.StopValidation(_l("Please enter a smaller number."))
+
+
 class IntegerType(FieldType):
     name = "integer"
     field_class = IntegerField
     max_length = 30
+
+    def validators(self, question: dict[str, Any]) -> list[Any]:
+        return [*super().validators(question), _ordinary_number]
 
     def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
         return {"widget": NumberInput(), "render_kw": {"inputmode": "numeric"}}
@@ -118,6 +136,9 @@ class DecimalType(FieldType):
     field_class = DecimalField
     max_length = 40
 
+    def validators(self, question: dict[str, Any]) -> list[Any]:
+        return [*super().validators(question), _ordinary_number]
+
     def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
         return {"widget": NumberInput(step="any"), "render_kw": {"inputmode": "decimal"}}
 
@@ -125,6 +146,8 @@ class DecimalType(FieldType):
         if data is None:
             return None
         if isinstance(data, Decimal):
+            if not data.is_finite():
+                return None
             return int(data) if data == data.to_integral_value() else float(data)
         return data
 

@@ -233,6 +233,21 @@ def test_email_and_decimal_are_checked(club, respondent, responses):
     assert responses()[0][2]["email"] == "ana@example.org"
 
 
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-inf", "1e400", "1e16", "sNaN"])
+def test_numbers_json_cannot_hold_are_refused_politely(club, respondent, responses, number):
+    person = respondent("club")
+    person.post(1, {"consent": "y", "member": "no"})
+    person.post(2, {})
+    page = person.post(4, {"rating": number}, action="submit")
+    assert page.status_code == 422
+    assert person.errors()["rating"] in (
+        "Please enter a number.",
+        "Please enter a smaller number.",
+        "Not a valid decimal value.",
+    )
+    assert responses() == []
+
+
 def test_double_submit_and_back_after_submit_store_one_response(club, respondent, responses):
     person = respondent("club")
     person.post(1, {"consent": "y", "member": "no"})
