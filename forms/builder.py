@@ -15,10 +15,10 @@ from wtforms import StringField
 from wtforms import validators as v
 from wtforms.fields.choices import SelectChoice
 
-from i18n import localized
+from i18n import collation_key, localized
 from surveys.definitions.expressions import parse
 
-from .types import FIELD_TYPES, OTHER_CODE, OTHER_SUFFIX, OTHER_TEXT
+from .types import FIELD_TYPES, OTHER_CODE, OTHER_SUFFIX, OTHER_TEXT, PREFER_NOT_TO_SAY
 from .validators import Constraint
 
 
@@ -37,6 +37,14 @@ def choice_options(definition: dict, question: dict, locale: str) -> list[Select
         SelectChoice(choice["code"], localized(choice["label"], locale, default))
         for choice in definition["choices"].get(question["list"] or "", [])
     ]
+    if question["list"] in definition.get("sorted_lists", ()):
+        # Long generated lists (countries) read in alphabetical order of this language;
+        # "Prefer not to say" stays last.
+        last = [o for o in options if o.value == PREFER_NOT_TO_SAY]
+        rest = [o for o in options if o.value != PREFER_NOT_TO_SAY]
+        options = sorted(rest, key=lambda o: collation_key(o.label)) + last
+    if question.get("appearance") == "dropdown":
+        options.insert(0, SelectChoice("", _("Choose…")))
     if question["other"]:
         options.append(SelectChoice(OTHER_CODE, _("Other, please specify")))
     return options

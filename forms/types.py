@@ -25,7 +25,7 @@ from wtforms import (
 )
 from wtforms import validators as v
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
+from wtforms.widgets import CheckboxInput, ListWidget, NumberInput, Select
 
 REQUIRED_MESSAGE = _l("Please answer this question.")
 
@@ -174,7 +174,10 @@ class SelectOneType(FieldType):
 
     def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
         # Codes outside the list are caught as tampering before validation.
-        return {"choices": choices, "validate_choice": False}
+        kwargs = {"choices": choices, "validate_choice": False}
+        if question.get("appearance") == "dropdown":
+            kwargs["widget"] = Select()
+        return kwargs
 
     def tampering(self, values: list[str], codes: set[str]) -> str | None:
         return super().tampering(values, codes) or _unknown_codes(values, codes)
@@ -249,6 +252,7 @@ FIELD_TYPES: dict[str, FieldType] = {
     )
 }
 
+PREFER_NOT_TO_SAY = "pnts"
 # The free-text answer that goes with an "other" choice, and its code in the list.
 OTHER_CODE = "other"
 OTHER_SUFFIX = "_other"

@@ -6,6 +6,7 @@ language in the definition, and read with `localized`.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 
 from flask import Flask, g
@@ -19,6 +20,12 @@ def localized(text_by_lang: Mapping[str, str] | None, locale: str, default: str 
         if text_by_lang.get(candidate):
             return text_by_lang[candidate]
     return next(iter(text_by_lang.values()))
+
+
+def collation_key(text: str) -> str:
+    """Sort key that orders accented letters with their base letter (Åland near Albania)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def select_locale() -> str:

@@ -60,6 +60,8 @@ def test_a_valid_definition_is_normalised(tmp_path):
         "constraint_message": {},
         "other": False,
         "privacy": "none",
+        "appearance": None,
+        "export": None,
     }
     assert definition["title"] == {"en": "Demo"}
     assert definition["pages"][0]["name"] == "page_1"

@@ -351,14 +351,19 @@ def test_oversized_body_is_refused(club, respondent):
 def test_bundled_intake_can_be_filled(app, runner, respondent, responses):
     assert runner.invoke(args=["surveys", "load"]).exit_code == 0
     person = respondent("intake")
-    assert "Page 1 of 4" in person.open().text
+    assert "Page 1 of 5" in person.open().text
     person.post(1, {"consent": "y"})
     person.post(2, {"programme": "gsoc", "project_area": ["docs", "code"]})
     person.post(3, {"prior_contributions": "never", "years_programming": "3"})
-    assert "Page 4 of 4" in person.last.text
-    page = person.post(4, {"age_range": "18-24", "gender": ["woman"]}, action="submit")
+    assert "Page 4 of 5" in person.last.text
+    person.post(4, {"age_range": "18-24", "gender": ["woman"], "country": "KEN"})
+    assert "Page 5 of 5" in person.last.text
+    page = person.post(
+        5, {"qualification_earned": "ED6", "relative_income": "below"}, action="submit"
+    )
     assert "Thank you" in page.text
-    [(_, _, answers)] = responses()
+    [(version, _, answers)] = responses()
+    assert version == 2
     assert answers == {
         "consent": True,
         "programme": "gsoc",
@@ -367,6 +372,9 @@ def test_bundled_intake_can_be_filled(app, runner, respondent, responses):
         "years_programming": 3,
         "age_range": "18-24",
         "gender": ["woman"],
+        "country": "KEN",
+        "qualification_earned": "ED6",
+        "relative_income": "below",
     }
 
 

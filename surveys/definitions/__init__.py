@@ -57,4 +57,4 @@ def read_definition(
         return None, [Problem(name, line, "", f"YAML syntax: {message}")]
     except YAMLError as error:
         return None, [Problem(name, None, "", f"YAML syntax: {error}")]
-    return check_definition(data, name, strict=strict)
+    return check_definition(data, name, strict=strict, programme_dir=path.parent / "programmes")

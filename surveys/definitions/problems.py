@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -25,3 +26,16 @@ class DefinitionError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+
+
+def yaml_line(node: Any, key: Any = None) -> int | None:
+    """1-based YAML line of a mapping (or of one of its keys), when the loader kept it."""
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return None
+    try:
+        if key is None:
+            return lc.line + 1
+        return (lc.key(key) if isinstance(key, str) else lc.item(key))[0] + 1
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return lc.line + 1

@@ -9,14 +9,17 @@ from __future__ import annotations
 import difflib
 import keyword
 import re
+from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
 from forms.types import FIELD_TYPES, OTHER_CODE, OTHER_SUFFIX
+from surveys import demographics
 
 from .expressions import ExpressionError, parse
 from .problems import Problem
+from .problems import yaml_line as _line
 
 PRIVACY_CLASSES = ("identifier", "quasi_identifier", "sensitive", "free_text", "none")
 SURVEY_ID = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
@@ -39,6 +42,7 @@ RESERVED_NAMES = {
 }
 
 SURVEY_KEYS = {
+    "programme_question",
     "id",
     "version",
     "title",
@@ -49,7 +53,12 @@ SURVEY_KEYS = {
     "choices",
 }
 PAGE_KEYS = {"name", "title", "questions"}
+APPEARANCES = ("dropdown",)
+# A select_one with more choices than this is shown as a drop-down list, not radio buttons.
+DROPDOWN_AFTER = 15
 QUESTION_KEYS = {
+    "appearance",
+    "export",
     "name",
     "type",
     "label",
@@ -64,22 +73,10 @@ QUESTION_KEYS = {
 CHOICE_KEYS = {"code", "label"}
 
 
-def _line(node: Any, key: Any = None) -> int | None:
-    """1-based YAML line of a mapping (or of one of its keys), when the loader kept it."""
-    lc = getattr(node, "lc", None)
-    if lc is None:
-        return None
-    try:
-        if key is None:
-            return lc.line + 1
-        return (lc.key(key) if isinstance(key, str) else lc.item(key))[0] + 1
-    except (KeyError, IndexError, TypeError, AttributeError):
-        return lc.line + 1
-
-
 class _Checker:
-    def __init__(self, file: str, strict: bool) -> None:
+    def __init__(self, file: str, strict: bool, programme_dir: Path | None = None) -> None:
         self.file = file
+        self.programme_dir = programme_dir
         self.strict = strict
         self.problems: list[Problem] = []
         self.default_language = "en"
@@ -167,6 +164,9 @@ class _Checker:
                 "survey", "version must be a whole number from 1 up", _line(data, "version")
             )
         self.language_settings(data)
+        code_lists, sorted_lists = demographics.expand_includes(
+            data, self.languages, self.problem, self.programme_dir
+        )
         definition: dict[str, Any] = {
             "id": survey_id,
             "version": version,
@@ -177,8 +177,27 @@ class _Checker:
         }
         definition["choices"] = self.choice_lists(data.get("choices"), data)
         definition["pages"] = self.pages(data.get("pages"), data, definition["choices"])
+        definition["code_lists"] = code_lists
+        definition["sorted_lists"] = sorted_lists
+        definition["programme_question"] = data.get("programme_question")
         self.references(definition, data)
+        self.programme_question(definition, data)
         return definition
+
+    def programme_question(self, definition: dict[str, Any], data: dict) -> None:
+        name = definition["programme_question"]
+        if name is None:
+            return
+        question = next(
+            (q for page in definition["pages"] for q in page["questions"] if q["name"] == name),
+            None,
+        )
+        if question is None or question["type"] != "select_one":
+            self.problem(
+                "survey",
+                f"programme_question {name!r} must name a select_one question",
+                _line(data, "programme_question"),
+            )
 
     def language_settings(self, data: dict) -> None:
         default = data.get("default_language", "en")
@@ -419,6 +438,29 @@ class _Checker:
                 _line(node, "constraint"),
             )
         relevant = self.expression(node.get("relevant"), place, _line(node, "relevant"), "relevant")
+        appearance = node.get("appearance")
+        if appearance is not None and (appearance not in APPEARANCES or type_name != "select_one"):
+            self.problem(
+                place,
+                "appearance: dropdown is the only appearance, for select_one",
+                _line(node, "appearance"),
+            )
+            appearance = None
+        if (
+            appearance is None
+            and type_name == "select_one"
+            and list_name in lists
+            and len(lists[list_name]) > DROPDOWN_AFTER
+        ):
+            appearance = "dropdown"
+        export = node.get("export")
+        if export not in (None, "never"):
+            self.problem(
+                place,
+                "export: never is the only choice (the answer is never "
+                "exported, whatever the export options)",
+                _line(node, "export"),
+            )
         return {
             "name": name,
             "type": type_name,
@@ -431,6 +473,8 @@ class _Checker:
             "constraint_message": self.text(node, "constraint_message", place, required=False),
             "other": other,
             "privacy": privacy,
+            "appearance": appearance,
+            "export": export,
             "_line": line,
             "_lines": {k: _line(node, k) for k in ("relevant", "constraint") if k in node},
         }
@@ -483,10 +527,14 @@ def _split_type(type_text: Any) -> tuple[str | None, str | None]:
 
 
 def check_definition(
-    data: Any, file: str, strict: bool = False
+    data: Any, file: str, strict: bool = False, programme_dir: Path | None = None
 ) -> tuple[dict | None, list[Problem]]:
-    """Validate parsed YAML; return the normalised definition (None if any problem) and problems."""
-    checker = _Checker(file, strict)
+    """Validate parsed YAML; return the normalised definition (None if any problem) and problems.
+
+    `programme_dir` holds the programmes' configuration files, which decide which
+    demographic blocks each programme's intake asks.
+    """
+    checker = _Checker(file, strict, programme_dir)
     definition = checker.survey(data)
     if checker.problems:
         return None, sorted(checker.problems, key=lambda p: p.line or 0)

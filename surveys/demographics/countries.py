@@ -1,0 +1,79 @@
+"""Countries of residence: ISO 3166-1 alpha-3 codes, names from pycountry, M49 regions."""
+
+from __future__ import annotations
+
+import csv
+import gettext
+from functools import cache
+from pathlib import Path
+
+import pycountry
+
+M49_FILE = Path(__file__).parent / "data" / "m49.csv"
+
+# Not in ISO 3166-1, so pycountry has neither the code nor translated names.
+EXTRA_NAMES = {
+    "XKX": {
+        "en": "Kosovo",
+        "es": "Kosovo",
+        "fr": "Kosovo",
+        "pt": "Kosovo",
+        "pt_BR": "Kosovo",
+        "sw": "Kosovo",
+        "ar": "كوسوفو",
+    },
+}
+# Common names where the ISO short name is a political statement respondents may reject.
+COMMON_NAMES = {"TWN": "Taiwan"}
+
+
+@cache
+def m49_regions() -> dict[str, dict[str, str]]:
+    """iso3 -> the row of the M49 data file (sub-region and region codes and names)."""
+    with M49_FILE.open(encoding="utf-8") as handle:
+        lines = (line for line in handle if not line.startswith("#"))
+        return {row["iso3"]: row for row in csv.DictReader(lines)}
+
+
+@cache
+def _translations(language: str) -> gettext.NullTranslations:
+    return gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
+    )
+
+
+def country_name(iso3: str, language: str) -> str:
+    if iso3 in EXTRA_NAMES:
+        names = EXTRA_NAMES[iso3]
+        return names.get(language) or names.get(language.split("_")[0]) or names["en"]
+    country = pycountry.countries.get(alpha_3=iso3)
+    english = COMMON_NAMES.get(iso3) or getattr(country, "common_name", None) or country.name
+    return _translations(language).gettext(english)
+
+
+def country_choices(languages: list[str]) -> list[dict]:
+    """Every country in the M49 file as a choice, labelled in each language."""
+    return [
+        {"code": iso3, "label": {lang: country_name(iso3, lang) for lang in languages}}
+        for iso3 in sorted(m49_regions())
+    ]
+
+
+def m49_hierarchy() -> list[dict]:
+    """country -> M49 sub-region -> M49 region, as hierarchy levels of codes."""
+    rows = m49_regions().values()
+    subregions = {row["iso3"]: f"m49_{row['subregion_code']}" for row in rows}
+    regions = {f"m49_{row['subregion_code']}": f"m49_{row['region_code']}" for row in rows}
+    return [
+        {"level": "m49_subregion", "map": subregions},
+        {"level": "m49_region", "map": regions},
+    ]
+
+
+def m49_names() -> dict[str, str]:
+    """English names of the M49 sub-region and region codes used in the hierarchy."""
+    names = {}
+    for row in m49_regions().values():
+        names[f"m49_{row['subregion_code']}"] = row["subregion"]
+        names[f"m49_{row['region_code']}"] = row["region"]
+    return names
