@@ -40,6 +40,12 @@ class SurveyVersion(db.Model):
     def languages(self) -> list[str]:
         return self.definition["languages"]
 
+    @property
+    def code_list_versions(self) -> dict[str, int]:
+        """Code list id -> version, for every versioned (demographic) list this version uses."""
+        lists = self.definition.get("code_lists", {})
+        return {info["id"]: info["version"] for info in lists.values()}
+
 
 class Draft(db.Model):
     """Answers of a survey in progress, kept on the server so Back/Next never lose anything.
@@ -81,3 +87,8 @@ class Response(db.Model):
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
 
     survey_version: Mapped[SurveyVersion] = relationship(back_populates="responses")
+
+    @property
+    def code_list_versions(self) -> dict[str, int]:
+        """The code list versions its answers use, fixed by the survey version it pinned."""
+        return self.survey_version.code_list_versions
