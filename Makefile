@@ -6,7 +6,11 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format clean
+LOCALES := en es pt_BR fr sw ar
+CATALOGS := $(foreach l,$(LOCALES),i18n/translations/$(l)/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: run test lint format clean i18n
 
 # The virtualenv is rebuilt when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -15,7 +19,18 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-run: $(BIN)/.installed
+# Compiled catalogs are build products: made from the committed .po files when needed.
+i18n/translations/%/LC_MESSAGES/messages.mo: i18n/translations/%/LC_MESSAGES/messages.po $(BIN)/.installed
+	$(BIN)/pybabel compile -d i18n/translations -l $*
+
+# Extract interface strings, merge them into every catalog, compile.
+i18n: $(BIN)/.installed
+	$(BIN)/pybabel extract -F i18n/babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project Pathways -o i18n/messages.pot .
+	$(BIN)/pybabel update -i i18n/messages.pot -d i18n/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d i18n/translations
+
+run: $(BIN)/.installed $(COMPILED)
 	$(FLASK) db upgrade
 	$(FLASK) surveys load
 	@echo
@@ -23,7 +38,7 @@ run: $(BIN)/.installed
 	@echo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed $(COMPILED)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -13,11 +13,8 @@ from typing import Any, ClassVar
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
-    DecimalField,
     EmailField,
     Field,
-    IntegerField,
     RadioField,
     SelectMultipleField,
     StringField,
@@ -25,7 +22,9 @@ from wtforms import (
 )
 from wtforms import validators as v
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import CheckboxInput, ListWidget, NumberInput, Select
+from wtforms.widgets import CheckboxInput, ListWidget, NumberInput, Select, TextInput
+
+from .fields import LocaleDateField, LocaleDecimalField, LocaleIntegerField
 
 REQUIRED_MESSAGE = _l("Please answer this question.")
 
@@ -121,7 +120,7 @@ def _ordinary_number(form: Any, field: Field) -> None:
 
 class IntegerType(FieldType):
     name = "integer"
-    field_class = IntegerField
+    field_class = LocaleIntegerField
     max_length = 30
 
     def validators(self, question: dict[str, Any]) -> list[Any]:
@@ -133,14 +132,15 @@ class IntegerType(FieldType):
 
 class DecimalType(FieldType):
     name = "decimal"
-    field_class = DecimalField
+    field_class = LocaleDecimalField
     max_length = 40
 
     def validators(self, question: dict[str, Any]) -> list[Any]:
         return [*super().validators(question), _ordinary_number]
 
     def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
-        return {"widget": NumberInput(step="any"), "render_kw": {"inputmode": "decimal"}}
+        # A text box, not type=number: browsers refuse a decimal comma in number inputs.
+        return {"widget": TextInput(), "render_kw": {"inputmode": "decimal", "maxlength": 40}}
 
     def to_answer(self, data: Any) -> Any:
         if data is None:
@@ -154,7 +154,7 @@ class DecimalType(FieldType):
 
 class DateType(FieldType):
     name = "date"
-    field_class = DateField
+    field_class = LocaleDateField
     # Dates narrow people down: treated as quasi-identifiers unless the definition says not.
     default_privacy = "quasi_identifier"
     max_length = 30

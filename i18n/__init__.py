@@ -7,9 +7,11 @@ language in the definition, and read with `localized`.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
-from flask import Flask, g
+from babel import Locale, UnknownLocaleError
+from flask import Flask, g, request, session
 
 
 def localized(text_by_lang: Mapping[str, str] | None, locale: str, default: str = "en") -> str:
@@ -28,14 +30,80 @@ def collation_key(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+# The interface languages Pathways ships catalogs for.
+SUPPORTED_LOCALES = ("en", "es", "pt_BR", "fr", "sw", "ar")
+
+
+def _parse(tag: str) -> Locale | None:
+    try:
+        return Locale.parse(tag.strip().replace("-", "_"))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return None
+
+
+def negotiate(preferred: Iterable[str], available: Sequence[str]) -> str | None:
+    """The first of `available` that matches a `preferred` tag, exactly or by language.
+
+    `pt-BR` matches pt_BR, and plain `pt` matches pt_BR too when it is the only Portuguese
+    on offer (Babel's own aliases would send `pt` to pt_PT).
+    """
+    offered = [(code, _parse(code)) for code in available]
+    for tag in preferred:
+        wanted = _parse(tag)
+        if wanted is None:
+            continue
+        for code, locale in offered:
+            if locale and (locale.language, locale.territory) == (
+                wanted.language,
+                wanted.territory,
+            ):
+                return code
+        for code, locale in offered:
+            if locale and locale.language == wanted.language:
+                return code
+    return None
+
+
+def browser_languages() -> list[str]:
+    """Accept-Language tags in order of preference (Werkzeug ignores malformed parts)."""
+    return [tag for tag, _quality in request.accept_languages if tag != "*"]
+
+
+def choose_locale(available: Sequence[str], default: str, preferred: str | None = None) -> str:
+    """The respondent's language among `available`.
+
+    In order: `?lang=`, the choice saved in the session, the participant's preferred
+    language (personal links), the browser's Accept-Language, the survey's default.
+    An unknown `?lang=` is ignored quietly.
+    """
+    asked = request.args.get("lang", "")
+    if asked in available:
+        session["lang"] = asked
+        return asked
+    for candidate in (session.get("lang"), preferred):
+        if candidate in available:
+            return candidate
+    return negotiate(browser_languages(), available) or default
+
+
+def language_name(code: str) -> str:
+    """The language's name in itself: español, português (Brasil), العربية."""
+    locale = _parse(code)
+    return locale.get_display_name(locale) if locale else code
+
+
 def select_locale() -> str:
-    """The locale for this request: the one a survey view chose, else English."""
-    return getattr(g, "locale", None) or "en"
+    """Babel's locale: the one a survey view chose, else the browser's among our catalogs."""
+    chosen = getattr(g, "locale", None)
+    if chosen:
+        return chosen
+    try:
+        return negotiate(browser_languages(), SUPPORTED_LOCALES) or "en"
+    except RuntimeError:  # outside a request, as in CLI commands
+        return "en"
 
 
 def text_direction(locale: str) -> str:
-    from babel import Locale, UnknownLocaleError
-
     try:
         return Locale.parse(locale).text_direction
     except (ValueError, TypeError, UnknownLocaleError):
@@ -43,13 +111,9 @@ def text_direction(locale: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from pathlib import Path
-
     from surveys.extensions import babel
 
-    app.config.setdefault(
-        "BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations")
-    )
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     babel.init_app(app, locale_selector=select_locale)
 
     @app.context_processor
@@ -61,3 +125,21 @@ def init_app(app: Flask) -> None:
 def html_lang(locale: str) -> str:
     """BCP 47 form for <html lang>: pt_BR -> pt-BR."""
     return locale.replace("_", "-")
+
+
+TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+
+
+def compile_catalogs() -> None:
+    """Compile every .po catalog whose .mo is missing or older (as `pybabel compile`)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle)
+        with mo_path.open("wb") as handle:
+            write_mo(handle, catalog)

@@ -26,6 +26,8 @@ from .models import Draft, Response, SurveyVersion
 # Form keys that are not answers: Flask-WTF's token and the Back/Next/Submit button.
 CONTROL_FIELDS = {"csrf_token", "action"}
 ACTIONS = {"back", "next", "submit"}
+# The language switcher's buttons: "lang:es" saves the page and shows it in Spanish.
+SWITCH_LANGUAGE = "lang:"
 
 
 def token_hash(token: str) -> str:
@@ -158,7 +160,8 @@ def tampering(definition: dict, index: int, formdata: MultiDict, locale: str) ->
         if key not in allowed:
             return f"unknown field {key[:40]!r}"
     actions = formdata.getlist("action")
-    if len(actions) > 1 or (actions and actions[0] not in ACTIONS):
+    switches = {SWITCH_LANGUAGE + code for code in definition["languages"]}
+    if len(actions) > 1 or (actions and actions[0] not in ACTIONS | switches):
         return "unknown action"
     for question in definition["pages"][index]["questions"]:
         ftype = FIELD_TYPES[question["type"]]

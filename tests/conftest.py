@@ -13,6 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import create_engine, text
 
+from i18n import compile_catalogs
 from surveys import Config, create_app
 from surveys.definitions import read_definition
 from surveys.extensions import db
@@ -28,6 +29,8 @@ TEST_SCHEMA = f"pathways_test_{os.getpid()}"
 def pytest_configure(config: pytest.Config) -> None:
     if REQUIRE_POSTGRES and not POSTGRES_URL:
         raise pytest.UsageError("REQUIRE_POSTGRES=1 needs TEST_DATABASE_URL to be set.")
+    # `make test` compiles the catalogs; this covers running pytest directly.
+    compile_catalogs()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -181,3 +184,23 @@ class Respondent:
 def respondent(app):
     """Each respondent is a browser of their own, with its own cookies."""
     return lambda survey_id: Respondent(app.test_client(), survey_id)
+
+
+@pytest.fixture
+def responses_of(app):
+    """(locale, answers) of a survey's stored responses, oldest first."""
+    from sqlalchemy import select
+
+    from surveys.models import Response, SurveyVersion
+
+    def read(survey_id: str) -> list[tuple[str, dict]]:
+        with app.app_context():
+            rows = db.session.execute(
+                select(Response.locale, Response.answers)
+                .join(SurveyVersion)
+                .where(SurveyVersion.survey_id == survey_id)
+                .order_by(Response.id)
+            )
+            return [(locale, answers) for locale, answers in rows]
+
+    return read

@@ -157,14 +157,15 @@ def test_country_list_renders_in_the_respondents_language_sorted(make_survey, re
     person.open("/s/where?lang=es")
     select_ = person.page.find("select", attrs={"name": "country"})
     options = [(o["value"], o.get_text()) for o in select_.find_all("option")]
-    assert options[0] == ("", "Choose…")
+    assert options[0] == ("", "Elige…")  # the interface speaks Spanish too
     assert options[-1][0] == "pnts"
     names = [name for code, name in options[1:-1]]
     assert "Alemania" in names and "Sudáfrica" in names
     assert names.index("Alemania") < names.index("Bélgica") < names.index("Camerún")
     assert len(options) == 250 + 2
     person.post(1, {"country": "ZAF"}, action="submit")
-    assert "Thank you" in person.last.text
+    assert person.last.request.path == "/s/where/thanks"
+    assert "Gracias" in person.last.text
 
 
 def test_includes_can_reword_drop_add_and_choose_questions(tmp_path):

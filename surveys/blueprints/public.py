@@ -10,7 +10,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, sessi
 from sqlalchemy.exc import IntegrityError
 
 from forms import FIELD_TYPES
-from i18n import localized
+from i18n import choose_locale, language_name, localized
 
 from .. import responding
 from ..extensions import db
@@ -34,8 +34,7 @@ def _remember_draft(survey_id: str, token: str | None) -> None:
 
 
 def _choose_locale(definition: dict) -> str:
-    wanted = request.args.get("lang", "")
-    return wanted if wanted in definition["languages"] else definition["default_language"]
+    return choose_locale(definition["languages"], definition["default_language"])
 
 
 def _texts(definition: dict, locale: str):
@@ -76,6 +75,7 @@ def _render(
         locale=locale,
         t=_texts(definition, locale),
         field_types=FIELD_TYPES,
+        languages=[(code, language_name(code)) for code in definition["languages"]],
     ), status
 
 
@@ -89,7 +89,7 @@ def show_page(survey_id: str):
     if survey_version is None:
         abort(404)
     definition = survey_version.definition
-    locale = draft.locale if draft else _choose_locale(definition)
+    locale = _choose_locale(definition)
     g.locale = locale
     state = responding.walk(definition, draft.raw if draft else {}, locale, validate=False)
 
@@ -115,7 +115,7 @@ def submit_page(survey_id: str):
     if survey_version is None:
         abort(404)
     definition = survey_version.definition
-    locale = draft.locale if draft else _choose_locale(definition)
+    locale = _choose_locale(definition)
     g.locale = locale
 
     index = request.args.get("page", type=int, default=1) - 1
@@ -130,7 +130,13 @@ def submit_page(survey_id: str):
 
     before = responding.walk(definition, draft.raw, locale, validate=False)
     responding.save_page(draft, index, request.form)
+    draft.locale = locale
     action = request.form.get("action", "next")
+    if action.startswith(responding.SWITCH_LANGUAGE):
+        # The switcher posts the page, so what was typed is kept, unchecked, as with Back.
+        session["lang"] = draft.locale = action.removeprefix(responding.SWITCH_LANGUAGE)
+        db.session.commit()
+        return redirect(_page_url(survey_id, index))
     if action == "back":
         previous = responding.next_asked_page(definition, before, index, -1)
         db.session.commit()
