@@ -105,8 +105,8 @@ def test_load_without_paths_loads_the_bundled_surveys(runner):
     result = runner.invoke(args=["surveys", "load"])
     assert result.exit_code == 0, result.output
     assert sorted(result.output.splitlines()) == [
-        "loaded: followup-1y version 1",
-        "loaded: followup-5y version 1",
+        "loaded: followup-1y version 2",
+        "loaded: followup-5y version 2",
         "loaded: intake version 2",
         "loaded: mentor version 1",
     ]
