@@ -108,6 +108,7 @@ class _Expander:
                 line_of("include"),
             )
             return []
+        self._keep_survey_languages(block)
         questions = {q["name"]: q for q in block["questions"]}
         chosen = node.get("questions", list(questions))
         if not isinstance(chosen, list) or any(q not in questions for q in chosen):
@@ -134,6 +135,23 @@ class _Expander:
             if any(q["type"].split()[-1] == list_name for q in selected):
                 self.lists[list_name] = lists[list_name]
         return [_commented(q, line_of(None)) for q in selected]
+
+    def _keep_survey_languages(self, block: dict) -> None:
+        """Blocks speak every language we ship; a survey keeps only the ones it offers."""
+
+        def trim(text: Any) -> Any:
+            if isinstance(text, dict):
+                return {lang: value for lang, value in text.items() if lang in self.languages}
+            return text
+
+        for question in block["questions"]:
+            for key in ("label", "hint", "constraint_message"):
+                if key in question:
+                    question[key] = trim(question[key])
+        for items in block["choices"].values():
+            for choice in items:
+                if isinstance(choice, dict) and "label" in choice:
+                    choice["label"] = trim(choice["label"])
 
     def _reword(self, node: dict, selected: list[dict], place: str, line_of: Any) -> None:
         for key in ("label", "hint"):
