@@ -107,7 +107,7 @@ def test_load_without_paths_loads_the_bundled_surveys(runner):
     assert sorted(result.output.splitlines()) == [
         "loaded: followup-1y version 2",
         "loaded: followup-5y version 2",
-        "loaded: intake version 2",
-        "loaded: mentor version 1",
+        "loaded: intake version 3",
+        "loaded: mentor version 2",
     ]
     assert BUNDLED_SURVEYS_DIR.name == "definitions"

@@ -190,3 +190,60 @@ def test_error_pages_follow_the_browser(client):
     assert page.status_code == 404
     assert html_of(page).find("html")["lang"] == "fr"
     assert "Page not found" not in page.text
+
+
+@pytest.fixture
+def bundled(runner):
+    result = runner.invoke(args=["surveys", "load"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("locale", "lang", "direction", "next_button"),
+    [
+        ("en", "en", "ltr", "Next"),
+        ("es", "es", "ltr", "Siguiente"),
+        ("pt_BR", "pt-BR", "ltr", "Próximo"),
+        ("fr", "fr", "ltr", "Suivant"),
+        ("sw", "sw", "ltr", "Endelea"),
+        ("ar", "ar", "rtl", None),
+    ],
+)
+def test_the_intake_renders_in_every_language(
+    bundled, client, locale, lang, direction, next_button
+):
+    page = client.get(f"/s/intake?lang={locale}")
+    html = html_of(page)
+    assert (html.find("html")["lang"], html.find("html")["dir"]) == (lang, direction)
+    button = html.find("button", attrs={"value": "next"}).get_text()
+    if next_button:
+        assert button == next_button
+    if locale != "en":
+        assert "Before we start" not in page.text  # the page title is translated too
+        assert button != "Next"
+
+
+def fill_intake(person, locale: str) -> None:
+    person.open(f"/s/intake?lang={locale}")
+    person.post(1, {"consent": "y"})
+    person.post(2, {"programme": "outreachy"})
+    person.post(3, {"prior_contributions": "once", "years_programming": "2"})
+    person.post(4, {"age_range": "25-29", "country": "BRA" if locale == "pt_BR" else "EGY"})
+    person.post(5, {"relative_income": "average"}, action="submit")
+
+
+@pytest.mark.parametrize("locale", ["ar", "pt_BR"])
+def test_an_intake_submission_end_to_end(bundled, respondent, responses_of, locale):
+    person = respondent("intake")
+    fill_intake(person, locale)
+    assert person.last.request.path == "/s/intake/thanks"
+    assert html_of(person.last).find("html")["lang"] == locale.replace("_", "-")
+    [(stored_locale, answers)] = responses_of("intake")
+    assert stored_locale == locale
+    assert answers["programme"] == "outreachy" and answers["relative_income"] == "average"
+
+
+def test_a_portuguese_browser_sees_the_intake_in_portuguese(bundled, client):
+    page = client.get("/s/intake", headers={"Accept-Language": "pt-BR,pt;q=0.9,en;q=0.5"})
+    assert html_of(page).find("html")["lang"] == "pt-BR"
+    assert "Antes de começar" in page.text or "Página 1 de 5" in page.text
