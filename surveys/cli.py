@@ -75,6 +75,43 @@ def load_command(paths: tuple[str, ...]) -> None:
         click.echo(line)
 
 
+@surveys_cli.command("import")
+@click.argument("form", type=click.Path())
+@click.option("--id", "survey_id", help="The survey id (default: form_id, else the file name).")
+@click.option(
+    "--out", type=click.Path(dir_okay=False), help="Write the YAML here instead of to stdout."
+)
+@click.option(
+    "--skip-unsupported", is_flag=True, help="Leave out what Pathways cannot do, with a warning."
+)
+def import_command(form: str, survey_id: str | None, out: str | None, skip_unsupported: bool):
+    """Convert an XLSForm (.xlsx or .xls) into a definition, checked by the validator."""
+    from .definitions.xlsform import import_xlsform
+
+    result = import_xlsform(form, survey_id=survey_id, skip_unsupported=skip_unsupported)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    if result.problems or result.yaml_text is None:
+        raise SystemExit(1)
+    if out is None:
+        click.echo(result.yaml_text, nl=False)
+        return
+    try:
+        with open(out, "w", encoding="utf-8") as file:
+            file.write(result.yaml_text)
+    except OSError as error:
+        click.echo(f"{out}: cannot write the file: {error.strerror}", err=True)
+        raise SystemExit(1) from None
+    d = result.definition
+    questions = sum(len(p["questions"]) for p in d["pages"])
+    click.echo(
+        f"written: {out}: {d['id']} version {d['version']}: {len(d['pages'])} pages, "
+        f"{questions} questions, languages {', '.join(d['languages'])}"
+    )
+
+
 @surveys_cli.command("list")
 def list_command() -> None:
     """Print id, version, title, languages and submitted responses of every version."""

@@ -1,0 +1,597 @@
+"""`flask --app wsgi surveys import FORM.xlsx|.xls`: XLSForm to our YAML, checked by our validator.
+
+The real-world forms come from the shared fixtures folder (pyxform's own test suite); the
+small workbooks are built here with openpyxl, one feature each.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from surveys.definitions import read_definition
+
+FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "xlsform"
+
+
+def import_form(runner, form: Path, *options: str):
+    return runner.invoke(args=["surveys", "import", str(form), *options])
+
+
+def converted(runner, form: Path, tmp_path: Path, *options: str) -> tuple[dict, list[str]]:
+    """Import into a file, check it with our validator; (definition, warning lines)."""
+    out = tmp_path / f"{form.stem}.yaml"
+    result = import_form(runner, form, "--out", str(out), *options)
+    assert result.exit_code == 0, result.stderr
+    definition, problems = read_definition(out)
+    assert problems == [], [str(p) for p in problems]
+    warnings = result.stderr.splitlines()
+    assert all(line.startswith("warning: ") for line in warnings), warnings
+    return definition, warnings
+
+
+def refused(runner, form: Path, *options: str) -> list[str]:
+    result = import_form(runner, form, *options)
+    assert result.exit_code == 1, result.stdout
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    return [line for line in result.stderr.splitlines() if not line.startswith("warning: ")]
+
+
+def questions(definition: dict) -> dict[str, dict]:
+    return {q["name"]: q for page in definition["pages"] for q in page["questions"]}
+
+
+def workbook(path: Path, survey: list[list], choices=None, settings=None, **sheets) -> Path:
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in {
+        "survey": survey,
+        "choices": choices,
+        "settings": settings,
+        **sheets,
+    }.items():
+        if rows is None:
+            continue
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+# --- the shared real-world fixtures ----------------------------------------------------
+
+
+def fixture(name: str) -> Path:
+    return FIXTURES / name
+
+
+def test_every_shared_fixture_is_covered():
+    files = {p.name for p in FIXTURES.iterdir() if p.suffix in (".xlsx", ".xls")}
+    assert files == {
+        "UCL_Biomass_Plot_Form.xlsx",
+        "case_insensitivity.xlsx",
+        "choice_filter_test.xlsx",
+        "field-list.xlsx",
+        "group.xlsx",
+        "or_other.xlsx",
+        "specify_other.xlsx",
+        "text_and_integer.xlsx",
+        "tutorial.xls",
+        "unknown_question_type.xls",
+        "yes_or_no_question.xlsx",
+    }
+
+
+def test_ucl_biomass_is_refused_naming_each_unsupported_row(runner):
+    form = fixture("UCL_Biomass_Plot_Form.xlsx")
+    lines = refused(runner, form)
+    for expected in [
+        "survey row 11, column type: 'start' is not supported",
+        "survey row 16, column type: 'select_one_from_file UCL_regions.csv' is not supported",
+        "survey row 22, column type: 'geopoint' is not supported",
+        "survey row 23, column type: 'image' is not supported",
+        "survey row 26, column type: 'calculate' is not supported",
+        "survey row 32, column type: 'begin repeat' is not supported",
+        "survey row 91, column type: 'deviceid' is not supported",
+    ]:
+        assert f"{form}: {expected}" in lines
+    # The ${...} in a label cannot be filled in; the rows inside repeats are not examined.
+    assert any("survey row 28, column label::Swahili (sw): ${slope_radius}" in x for x in lines)
+    assert not any("row 45" in line for line in lines)
+
+
+def test_ucl_biomass_converts_with_skip_unsupported(runner, tmp_path):
+    form = fixture("UCL_Biomass_Plot_Form.xlsx")
+    definition, warnings = converted(runner, form, tmp_path, "--skip-unsupported")
+    assert definition["id"] == "ucl_biomass_plot_form"
+    assert definition["default_language"] == "sw"
+    assert sorted(definition["languages"]) == ["en", "sw"]
+    assert [p["name"] for p in definition["pages"]] == ["intro", "info", "location", "page_4"]
+    assert definition["pages"][1]["title"] == {
+        "sw": "Taarifa za mtu anayejaza fomu",
+        "en": "Enumerator Details.",
+    }
+    found = questions(definition)
+    assert found["leader_name"]["label"] == {"sw": "Jina Lako", "en": "Your Name"}
+    assert found["leader_name"]["required"] is True
+    # Curly quotes in relevant become straight ones.
+    assert found["leader_name_other"]["relevant"] == "${leader_name} = 'other'"
+    assert found["disturbance"]["type"] == "select_multiple"
+    for gone in ("start", "center_point", "slope_radius", "note3", "tag", "deviceid"):
+        assert gone not in found
+    # A string version becomes a whole number, with a warning.
+    assert definition["version"] == 2022041116
+    assert any(
+        "settings row 2, column version: version '2022-04-11 16:26:28.971000'" in w
+        for w in warnings
+    )
+    assert (
+        f"warning: {form}: survey row 22, column type: 'geopoint' is not supported; row skipped"
+        in warnings
+    )
+    assert (
+        f"warning: {form}: survey row 32, column type: 'begin repeat' is not supported; rows 32-53 skipped"
+        in warnings
+    )
+
+
+def test_tutorial_xls_is_all_one_repeat_so_nothing_is_left(runner):
+    form = fixture("tutorial.xls")
+    assert refused(runner, form) == [
+        f"{form}: survey row 2, column type: 'begin repeat' is not supported"
+    ]
+    assert refused(runner, form, "--skip-unsupported") == [
+        f"{form}: survey sheet: no questions left to import"
+    ]
+
+
+def test_or_other_needs_skip_for_its_choice_filter(runner, tmp_path):
+    form = fixture("or_other.xlsx")
+    assert refused(runner, form) == [
+        f"{form}: survey row 3, column choice_filter: a choice_filter ('pastel=yes') is not supported"
+    ]
+    definition, warnings = converted(runner, form, tmp_path, "--skip-unsupported")
+    assert warnings == [
+        f"warning: {form}: survey row 3, column choice_filter: a choice_filter ('pastel=yes') is not supported; row skipped"
+    ]
+    assert list(questions(definition)) == ["fav_color"]
+    assert questions(definition)["fav_color"]["other"] is True
+    assert [c["code"] for c in definition["choices"]["colors"]] == [
+        "red",
+        "green",
+        "blue",
+        "mauve",
+        "apricot",
+    ]
+
+
+def test_specify_other_old_syntax_converts(runner, tmp_path):
+    definition, warnings = converted(runner, fixture("specify_other.xlsx"), tmp_path)
+    assert warnings == []
+    sex = questions(definition)["sex"]
+    assert (sex["type"], sex["list"], sex["other"]) == ("select_one", "sexes", True)
+    assert sex["label"] == {"en": "What sex are you?"}
+    assert definition["languages"] == ["en"]
+    assert len(definition["pages"]) == 1
+
+
+def test_choice_filter_test_keeps_the_unfiltered_question(runner, tmp_path):
+    form = fixture("choice_filter_test.xlsx")
+    assert refused(runner, form) == [
+        f"{form}: survey row 3, column choice_filter: a choice_filter ('${{state}}=cf') is not supported",
+        f"{form}: survey row 4, column choice_filter: a choice_filter ('${{county}}=cf') is not supported",
+    ]
+    definition, _ = converted(runner, form, tmp_path, "--skip-unsupported")
+    assert definition["id"] == "cascading_selects1"
+    assert definition["title"] == {"en": "cascading selects"}
+    assert list(questions(definition)) == ["state"]
+    assert list(definition["choices"]) == ["states"]  # the unused lists are left out
+
+
+def test_group_fixture_makes_two_pages(runner, tmp_path):
+    definition, _ = converted(runner, fixture("group.xlsx"), tmp_path)
+    assert definition["languages"] == ["en"]  # 'label:English (en)', one colon
+    assert [p["name"] for p in definition["pages"]] == ["page_1", "father"]
+    assert definition["pages"][1]["title"] == {"en": "Father"}
+    assert [q["name"] for q in definition["pages"][1]["questions"]] == ["phone_number", "age"]
+    phone = questions(definition)["phone_number"]
+    # 'phone number' is text that must be digits, as pyxform defines it.
+    assert (phone["type"], phone["constraint"]) == ("text", r"regex(., '^\d*$')")
+
+
+def test_field_list_fixture_languages_by_name(runner, tmp_path):
+    form = fixture("field-list.xlsx")
+    definition, warnings = converted(runner, form, tmp_path)
+    assert definition["languages"] == ["en", "zh"]  # 'english' and 'chinese'
+    assert [p["name"] for p in definition["pages"]] == ["name"]
+    question = questions(definition)["table_list_question"]
+    assert question["label"] == {"en": "table list question"}
+    assert question["hint"] == {"en": "hint"}  # a plain column is the default language
+    assert definition["choices"]["yes_no"][0]["label"] == {"en": "Yes", "zh": "是"}
+    assert warnings == [
+        f"warning: {form}: survey row 2, column label: the group has no label; its page is titled 'Name'"
+    ]
+
+
+def test_text_and_integer_fixture(runner, tmp_path):
+    definition, _ = converted(runner, fixture("text_and_integer.xlsx"), tmp_path)
+    assert [(q["name"], q["type"]) for q in questions(definition).values()] == [
+        ("your_name", "text"),
+        ("your_age", "integer"),
+    ]
+    assert questions(definition)["your_age"]["label"] == {"en": "How many years old are you?"}
+
+
+def test_yes_or_no_fixture(runner, tmp_path):
+    definition, _ = converted(runner, fixture("yes_or_no_question.xlsx"), tmp_path)
+    good_day = questions(definition)["good_day"]
+    assert (good_day["type"], good_day["list"]) == ("select_one", "yes_or_no")
+    assert [c["code"] for c in definition["choices"]["yes_or_no"]] == ["yes", "no"]
+
+
+def test_case_insensitivity_fixture(runner, tmp_path):
+    form = fixture("case_insensitivity.xlsx")
+    assert refused(runner, form) == [
+        f"{form}: survey row 3, column TYPE: 'select_one_external c1' is not supported",
+        f"{form}: survey row 4, column TYPE: 'osm c1' is not supported",
+        f"{form}: entities sheet: entities (saving to a dataset) are not supported",
+    ]
+    definition, _ = converted(runner, form, tmp_path, "--skip-unsupported")
+    assert definition["id"] == "yesno"  # form_id YesNo
+    assert definition["title"] == {"en": "Yes or no"}
+    assert definition["languages"] == ["en"]  # LABEL::EN and DEFAULT_LANGUAGE EN
+    assert questions(definition)["q1"]["label"] == {"en": "Are you good?"}
+    assert [c["code"] for c in definition["choices"]["c1"]] == ["n1-c", "n2-c"]
+
+
+@pytest.mark.parametrize("options", [(), ("--skip-unsupported",)])
+def test_unknown_question_type_fixture_is_refused(runner, options):
+    form = fixture("unknown_question_type.xls")
+    lines = refused(runner, form, *options)
+    assert f"{form}: survey row 52, column type: unknown question type 'unknown'" in lines
+    assert f"{form}: survey row 2, column type: unknown question type 'set form title'" in lines
+    # Expressions outside our subset, with their row and column.
+    assert (
+        f"{form}: survey row 14, column bind:relevant: relevant \"../zone = '1_NW'\": "
+        "unexpected '.' at position 2"
+    ) in lines
+    assert any(
+        line.startswith(f"{form}: choices row 51, column name: choice name 'Cross cutting'")
+        for line in lines
+    )
+
+
+# --- small workbooks, one feature each -------------------------------------------------
+
+TWO_LANGUAGES = [
+    ["type", "name", "label::English (en)", "label::Swahili (sw)", "hint::English (en)"],
+    ["text", "name", "Your name", "Jina lako", "As you like to be called"],
+    ["integer", "age", "Your age", "Umri wako", None],
+]
+
+
+def test_languages_by_code(runner, tmp_path):
+    form = workbook(tmp_path / "codes.xlsx", TWO_LANGUAGES)
+    definition, _ = converted(runner, form, tmp_path)
+    assert (definition["default_language"], definition["languages"]) == ("en", ["en", "sw"])
+    assert questions(definition)["name"]["label"] == {"en": "Your name", "sw": "Jina lako"}
+    assert questions(definition)["name"]["hint"] == {"en": "As you like to be called"}
+
+
+def test_languages_by_name_only_with_one_or_two_colons(runner, tmp_path):
+    survey = [
+        [
+            "type",
+            "name",
+            "label::English",
+            "label:Swahili",
+            "constraint",
+            "constraint_message:Swahili",
+        ],
+        ["integer", "age", "Your age", "Umri wako", ". > 0", "Zaidi ya 0"],
+    ]
+    settings = [["default_language"], ["Swahili"]]
+    form = workbook(tmp_path / "names.xlsx", survey, settings=settings)
+    definition, _ = converted(runner, form, tmp_path)
+    assert definition["default_language"] == "sw"
+    assert sorted(definition["languages"]) == ["en", "sw"]
+    age = questions(definition)["age"]
+    assert age["label"] == {"en": "Your age", "sw": "Umri wako"}
+    assert age["constraint_message"] == {"sw": "Zaidi ya 0"}
+
+
+def test_an_unknown_language_is_a_problem(runner, tmp_path):
+    survey = [["type", "name", "label::Klingon"], ["text", "name", "pong"]]
+    form = workbook(tmp_path / "klingon.xlsx", survey)
+    lines = refused(runner, form)
+    assert lines[0] == (
+        f"{form}: survey sheet, column label::Klingon: unknown language 'Klingon'; "
+        "write it with its code, e.g. 'Swahili (sw)'"
+    )
+
+
+def test_or_other_and_choices(runner, tmp_path):
+    survey = [["type", "name", "label"], ["select_one colours or_other", "colour", "Colour?"]]
+    choices = [
+        ["list_name", "name", "label"],
+        ["colours", "red", "Red"],
+        ["colours", "blue", "Blue"],
+    ]
+    form = workbook(tmp_path / "other.xlsx", survey, choices)
+    definition, _ = converted(runner, form, tmp_path)
+    colour = questions(definition)["colour"]
+    assert (colour["type"], colour["list"], colour["other"]) == ("select_one", "colours", True)
+    assert definition["choices"]["colours"] == [
+        {"code": "red", "label": {"en": "Red"}},
+        {"code": "blue", "label": {"en": "Blue"}},
+    ]
+
+
+def test_groups_become_pages(runner, tmp_path):
+    survey = [
+        ["type", "name", "label", "relevant", "required"],
+        ["text", "first", "First", None, "TRUE"],
+        ["note", "intro", "Hello", None, None],
+        ["begin group", "about", "About you", "${first} != ''", None],
+        ["integer", "age", "Age", None, "yes"],
+        ["begin_group", "inner", "Inner", "${age} > 17", None],
+        ["date", "since", "Since when?", None, None],
+        ["end_group", None, None, None, None],
+        ["end group", None, None, None, None],
+        ["acknowledge", "agree", "I agree", None, "true"],
+        ["decimal", "hours", "Hours", None, None],
+    ]
+    form = workbook(tmp_path / "groups.xlsx", survey)
+    definition, _ = converted(runner, form, tmp_path)
+    pages = definition["pages"]
+    assert [(p["name"], [q["name"] for q in p["questions"]]) for p in pages] == [
+        ("page_1", ["first", "intro"]),
+        ("about", ["age", "since"]),  # the nested group is flattened into the outer page
+        ("page_3", ["agree", "hours"]),
+    ]
+    assert pages[1]["title"] == {"en": "About you"}
+    found = questions(definition)
+    assert found["first"]["required"] is True and found["age"]["required"] is True
+    assert found["agree"]["type"] == "consent" and found["agree"]["required"] is True
+    # A group's relevant applies to each of its questions.
+    assert found["age"]["relevant"] == "${first} != ''"
+    assert found["since"]["relevant"] == "(${first} != '') and (${age} > 17)"
+
+
+def test_curly_quotes_and_renamed_references(runner, tmp_path):
+    survey = [
+        ["type", "name", "label", "relevant"],
+        ["select_one yn", "Likes-Tea", "Tea?", None],
+        ["text", "why", "Why?", "${Likes-Tea} = ‘yes’ or ${Likes-Tea} = “maybe”"],
+    ]
+    choices = [["list name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "maybe", "Maybe"]]
+    form = workbook(tmp_path / "quotes.xlsx", survey, choices)
+    definition, warnings = converted(runner, form, tmp_path)
+    found = questions(definition)
+    assert list(found) == ["likes_tea", "why"]
+    assert found["why"]["relevant"] == "${likes_tea} = 'yes' or ${likes_tea} = \"maybe\""
+    assert warnings == [
+        f"warning: {form}: survey row 2, column name: name 'Likes-Tea' becomes 'likes_tea'"
+    ]
+
+
+def test_a_name_clash_after_conversion_is_a_problem(runner, tmp_path):
+    survey = [["type", "name", "label"], ["text", "Age", "Age"], ["text", "age", "Age again"]]
+    form = workbook(tmp_path / "clash.xlsx", survey)
+    assert refused(runner, form) == [
+        f"{form}: survey row 3, column name: name 'age' becomes 'age', like 'Age' in row 2"
+    ]
+
+
+UNSUPPORTED = [
+    ["type", "name", "label", "relevant"],
+    ["text", "place", "Where are you?", None],
+    ["geopoint", "gps", "Your position", None],
+    ["integer", "people", "How many people?", None],
+]
+
+
+def test_an_unsupported_type_is_refused_with_its_row_and_column(runner, tmp_path):
+    form = workbook(tmp_path / "form.xlsx", UNSUPPORTED)
+    assert refused(runner, form) == [
+        f"{form}: survey row 3, column type: 'geopoint' is not supported"
+    ]
+
+
+def test_skip_unsupported_leaves_the_row_out_with_a_warning(runner, tmp_path):
+    form = workbook(tmp_path / "form.xlsx", UNSUPPORTED)
+    definition, warnings = converted(runner, form, tmp_path, "--skip-unsupported")
+    assert warnings == [
+        f"warning: {form}: survey row 3, column type: 'geopoint' is not supported; row skipped"
+    ]
+    assert list(questions(definition)) == ["place", "people"]
+
+
+def test_a_skipped_question_that_is_referenced_is_still_an_error(runner, tmp_path):
+    survey = [*UNSUPPORTED, ["text", "why", "Why?", "${gps} != ''"]]
+    form = workbook(tmp_path / "form.xlsx", survey)
+    assert refused(runner, form, "--skip-unsupported") == [
+        f"{form}: survey row 5, column relevant: relevant refers to ${{gps}}, which is not "
+        "imported (row 3: 'geopoint' is not supported)"
+    ]
+
+
+def test_unsupported_columns_and_conditional_required(runner, tmp_path):
+    survey = [
+        ["type", "name", "label", "default", "required", "calculation"],
+        ["integer", "n", "N", "3", None, None],
+        ["text", "t", "T", None, "${n} > 2", None],
+        ["calculate", "c", None, None, None, "${n} * 2"],
+        ["text", "ok", "OK", None, None, None],
+    ]
+    form = workbook(tmp_path / "columns.xlsx", survey)
+    assert refused(runner, form) == [
+        f"{form}: survey row 2, column default: a default ('3') is not supported",
+        f"{form}: survey row 3, column required: a conditional required ('${{n}} > 2') is not supported",
+        f"{form}: survey row 4, column type: 'calculate' is not supported",
+    ]
+    definition, _ = converted(runner, form, tmp_path, "--skip-unsupported")
+    assert list(questions(definition)) == ["ok"]
+
+
+def test_an_expression_outside_our_subset_names_its_cell(runner, tmp_path):
+    survey = [
+        ["type", "name", "label", "constraint"],
+        ["integer", "n", "N", "if(. > 2, 1, 0)"],
+    ]
+    form = workbook(tmp_path / "expr.xlsx", survey)
+    lines = refused(runner, form)
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        f"{form}: survey row 2, column constraint: constraint 'if(. > 2, 1, 0)': "
+        "unknown function if()"
+    )
+
+
+def test_bad_choice_codes_are_problems(runner, tmp_path):
+    survey = [["type", "name", "label"], ["select_multiple l", "pick", "Pick"]]
+    choices = [
+        ["list_name", "name", "label"],
+        ["l", "a b", "A B"],
+        ["l", "c", "C"],
+        ["l", "c", "C again"],
+    ]
+    form = workbook(tmp_path / "codes.xlsx", survey, choices)
+    assert refused(runner, form) == [
+        f"{form}: choices row 2, column name: choice name 'a b': a code must be letters, "
+        "digits, '.', '_', '+' or '-' (at most 64)",
+        f"{form}: choices row 4, column name: duplicate choice name 'c' in list 'l' (first in row 3)",
+    ]
+
+
+def test_validator_problems_are_placed_in_the_workbook(runner, tmp_path):
+    survey = [
+        ["type", "name", "label"],
+        ["text", "page", "A reserved name"],
+        ["text", "nolabel", None],
+    ]
+    form = workbook(tmp_path / "checks.xlsx", survey)
+    assert refused(runner, form) == [
+        f"{form}: survey row 2, column name: question 'page': name 'page' is reserved; choose another",
+        f"{form}: survey row 3, column label: question 'nolabel': label is missing in the default language 'en'",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "version", "warned"),
+    [
+        ("2024010101", 2024010101, False),
+        ("7", 7, False),
+        ("1.2", 1002000, True),
+        ("2024-03-05", 2024030500, True),
+    ],
+)
+def test_versions_become_whole_numbers(runner, tmp_path, raw, version, warned):
+    survey = [["type", "name", "label"], ["text", "q", "Q"]]
+    form = workbook(tmp_path / "version.xlsx", survey, settings=[["version"], [raw]])
+    definition, warnings = converted(runner, form, tmp_path)
+    assert definition["version"] == version
+    assert bool(warnings) is warned
+    if warned:
+        assert warnings == [
+            f"warning: {form}: settings row 2, column version: version {raw!r} is not a whole "
+            f"number from 1 up; using {version}"
+        ]
+
+
+# --- broken files: one line each, never a traceback ------------------------------------
+
+
+def test_a_file_that_is_not_a_workbook(runner, tmp_path):
+    form = tmp_path / "notes.xlsx"
+    form.write_text("type,name,label\ntext,a,A\n")
+    assert refused(runner, form) == [f"{form}: not an Excel workbook (.xlsx or .xls)"]
+
+
+def test_a_zip_that_is_not_a_workbook(runner, tmp_path):
+    form = tmp_path / "archive.xlsx"
+    form.write_bytes(b"PK\x03\x04 not really a zip")
+    lines = refused(runner, form)
+    assert len(lines) == 1 and lines[0].startswith(f"{form}: not a readable .xlsx workbook")
+
+
+def test_a_missing_file(runner, tmp_path):
+    assert refused(runner, tmp_path / "nope.xlsx") == [f"{tmp_path / 'nope.xlsx'}: no such file"]
+
+
+def test_a_workbook_without_a_survey_sheet(runner, tmp_path):
+    form = workbook(
+        tmp_path / "plain.xlsx", None, Sheet1=[["type", "name", "label"], ["text", "a", "A"]]
+    )
+    assert refused(runner, form) == [
+        f"{form}: the workbook has no 'survey' sheet (its sheets: 'Sheet1')"
+    ]
+
+
+def test_duplicate_column_headers(runner, tmp_path):
+    form = workbook(
+        tmp_path / "dup.xlsx", [["type", "name", "label", "label"], ["text", "a", "A", "B"]]
+    )
+    assert refused(runner, form) == [
+        f"{form}: duplicate column header 'label': each column of a sheet needs a header of its own"
+    ]
+    form = workbook(
+        tmp_path / "dupcase.xlsx", [["type", "name", "label", "LABEL"], ["text", "a", "A", "B"]]
+    )
+    assert refused(runner, form) == [
+        f"{form}: survey sheet: duplicate column header 'LABEL': each column of a sheet needs a header of its own"
+    ]
+
+
+def test_a_survey_sheet_without_a_type_column(runner, tmp_path):
+    form = workbook(tmp_path / "notype.xlsx", [["name", "label"], ["a", "A"]])
+    assert refused(runner, form) == [f"{form}: the survey sheet has no 'type' column"]
+
+
+# --- options, output, and the imported survey in use -----------------------------------
+
+
+def test_yaml_goes_to_stdout_by_default(runner, tmp_path):
+    form = workbook(tmp_path / "Staff Survey.xlsx", TWO_LANGUAGES)
+    result = import_form(runner, form)
+    assert (result.exit_code, result.stderr) == (0, "")
+    out = tmp_path / "printed.yaml"
+    out.write_text(result.stdout)
+    definition, problems = read_definition(out)
+    assert problems == []
+    assert definition["id"] == "staff_survey"  # from the file name
+    assert "        label:\n          en: Your name\n          sw: Jina lako\n" in result.stdout
+
+
+def test_id_and_out_then_load_and_serve(runner, client, tmp_path):
+    form = workbook(
+        tmp_path / "form.xlsx",
+        TWO_LANGUAGES,
+        settings=[["form_id", "form_title"], ["ignored", "Staff"]],
+    )
+    out = tmp_path / "staff.yaml"
+    result = import_form(runner, form, "--id", "staff-2024", "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (
+        f"written: {out}: staff-2024 version 1: 1 pages, 2 questions, languages en, sw\n"
+    )
+    definition, problems = read_definition(out)
+    assert problems == [] and definition["id"] == "staff-2024"
+    assert definition["title"] == {"en": "Staff"}
+
+    result = runner.invoke(args=["surveys", "load", str(out)])
+    assert (result.exit_code, result.output) == (0, "loaded: staff-2024 version 1\n")
+    page = client.get("/s/staff-2024", follow_redirects=True)
+    assert page.status_code == 200
+    assert "Your name" in page.text and "Your age" in page.text
+
+
+def test_a_bad_id_is_refused(runner, tmp_path):
+    form = workbook(tmp_path / "form.xlsx", TWO_LANGUAGES)
+    assert refused(runner, form, "--id", "Not An Id") == [
+        f"{form}: --id 'Not An Id': an id is lower-case letters, digits, '-' or '_', starting with a letter"
+    ]
