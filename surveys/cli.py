@@ -1,14 +1,17 @@
-"""Command line: `flask --app wsgi surveys validate|load|list`."""
+"""Command line: `flask --app wsgi surveys validate|load|import|translations|list`."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from .definitions import definition_files, read_definition
+from .definitions.translations import completeness
 from .extensions import db
-from .survey_versions import VersionConflict, store_definition, summaries
+from .survey_versions import VersionConflict, latest_version, store_definition, summaries
 
 surveys_cli = AppGroup("surveys", help="Validate, load and list survey definitions.")
 
@@ -110,6 +113,34 @@ def import_command(form: str, survey_id: str | None, out: str | None, skip_unsup
         f"written: {out}: {d['id']} version {d['version']}: {len(d['pages'])} pages, "
         f"{questions} questions, languages {', '.join(d['languages'])}"
     )
+
+
+@surveys_cli.command("translations")
+@click.argument("survey")
+@click.option("--missing", is_flag=True, help="Also list every missing text.")
+def translations_command(survey: str, missing: bool) -> None:
+    """Print how complete each language of SURVEY is (a loaded survey's id, or a file)."""
+    if Path(survey).is_file():
+        definition, problems = read_definition(survey)
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        if definition is None:
+            raise SystemExit(1)
+    else:
+        stored = latest_version(survey)
+        if stored is None:
+            click.echo(f"no survey {survey!r} is loaded (and no such file)", err=True)
+            raise SystemExit(1)
+        definition = stored.definition
+    click.echo(f"{definition['id']} version {definition['version']}")
+    for row in completeness(definition):
+        default = " (default)" if row.language == definition["default_language"] else ""
+        click.echo(
+            f"  {row.language:<6} {row.percent:5.1f}%  {row.translated}/{row.total}{default}"
+        )
+        if missing:
+            for place in row.missing:
+                click.echo(f"         missing: {place}")
 
 
 @surveys_cli.command("list")

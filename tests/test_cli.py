@@ -111,3 +111,35 @@ def test_load_without_paths_loads_the_bundled_surveys(runner):
         "loaded: mentor version 2",
     ]
     assert BUNDLED_SURVEYS_DIR.name == "definitions"
+
+
+def test_translations_prints_completeness_per_language(runner, tmp_path):
+    path = tmp_path / "bi.yaml"
+    path.write_text(
+        "id: bi\nversion: 1\ntitle: {en: Two, es: Dos}\nlanguages: [en, es, fr]\n"
+        "pages:\n  - title: {en: One, es: Uno}\n    questions:\n"
+        "      - {name: q, type: text, label: {en: Q, es: P, fr: Q}}\n"
+    )
+    result = runner.invoke(args=["surveys", "translations", str(path), "--missing"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "bi version 1",
+        "  en     100.0%  3/3 (default)",
+        "  es     100.0%  3/3",
+        "  fr      33.3%  1/3",
+        "         missing: survey title",
+        "         missing: page 'page_1' title",
+    ]
+    runner.invoke(args=["surveys", "load", str(path)])
+    loaded = runner.invoke(args=["surveys", "translations", "bi"])
+    assert loaded.output.splitlines()[3] == "  fr      33.3%  1/3"
+    unknown = runner.invoke(args=["surveys", "translations", "nope"])
+    assert unknown.exit_code == 1 and "no survey 'nope' is loaded" in unknown.stderr
+
+
+def test_bundled_surveys_are_complete_in_six_languages(runner):
+    runner.invoke(args=["surveys", "load"])
+    result = runner.invoke(args=["surveys", "translations", "intake"])
+    lines = result.output.splitlines()[1:]
+    assert [line.split()[0] for line in lines] == ["en", "es", "pt_BR", "fr", "sw", "ar"]
+    assert all("100.0%" in line for line in lines)
