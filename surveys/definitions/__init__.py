@@ -13,12 +13,12 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from .problems import DefinitionError, Problem
+from .problems import Problem
 from .validator import check_definition
 
 DEFINITION_SUFFIXES = (".yaml", ".yml")
 
-__all__ = ["DefinitionError", "Problem", "definition_files", "read_definition"]
+__all__ = ["Problem", "definition_files", "read_definition"]
 
 
 def definition_files(paths: Iterable[str | Path]) -> list[Path]:

@@ -20,14 +20,6 @@ class Problem:
         )
 
 
-class DefinitionError(Exception):
-    """A definition with problems; `problems` lists every one of them."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
-
-
 def yaml_line(node: Any, key: Any = None) -> int | None:
     """1-based YAML line of a mapping (or of one of its keys), when the loader kept it."""
     lc = getattr(node, "lc", None)
