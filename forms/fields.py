@@ -7,17 +7,15 @@ the locale writes them. The messages are ours, so they exist in every language w
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from babel.dates import parse_date
 from babel.numbers import NumberFormatError, parse_decimal
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DecimalField, IntegerField
-
-
-def _locale() -> str:
-    return str(get_locale() or "en")
 
 
 def parse_number(text: str, locale: str) -> Decimal:
@@ -33,48 +31,46 @@ def parse_number(text: str, locale: str) -> Decimal:
         raise ValueError(text) from None
 
 
-class LocaleIntegerField(IntegerField):
+class _LocaleParsing:
+    """An empty box means unanswered; anything else is parsed in the request's locale."""
+
+    message: Any
+
+    def parse(self, text: str, locale: str) -> Any:
+        raise NotImplementedError
+
     def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = None
         if not valuelist or not valuelist[0].strip():
-            self.data = None
             return
         try:
-            number = parse_number(valuelist[0], _locale())
-            if number != number.to_integral_value():
-                raise ValueError(valuelist[0])
-            self.data = int(number)
-        except (ValueError, InvalidOperation):
-            self.data = None
-            raise ValueError(_l("Please enter a whole number, like 12.")) from None
+            self.data = self.parse(valuelist[0].strip(), str(get_locale() or "en"))
+        except (ValueError, InvalidOperation, IndexError):
+            raise ValueError(self.message) from None
 
 
-class LocaleDecimalField(DecimalField):
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
+class LocaleIntegerField(_LocaleParsing, IntegerField):
+    message = _l("Please enter a whole number, like 12.")
+
+    def parse(self, text: str, locale: str) -> int:
+        number = parse_number(text, locale)
+        if number != number.to_integral_value():
+            raise ValueError(text)
+        return int(number)
+
+
+class LocaleDecimalField(_LocaleParsing, DecimalField):
+    message = _l("Please enter a number, like 2.5.")
+
+    def parse(self, text: str, locale: str) -> Decimal:
+        return parse_number(text, locale)
+
+
+class LocaleDateField(_LocaleParsing, DateField):
+    message = _l("Please enter a date, like 2024-03-31.")
+
+    def parse(self, text: str, locale: str) -> date:
         try:
-            self.data = parse_number(valuelist[0], _locale())
+            return date.fromisoformat(text)
         except ValueError:
-            self.data = None
-            raise ValueError(_l("Please enter a number, like 2.5.")) from None
-
-
-class LocaleDateField(DateField):
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        text = valuelist[0].strip()
-        try:
-            from datetime import date
-
-            self.data = date.fromisoformat(text)
-            return
-        except ValueError:
-            pass
-        try:
-            self.data = parse_date(text, locale=_locale())
-        except (ValueError, IndexError):
-            self.data = None
-            raise ValueError(_l("Please enter a date, like 2024-03-31.")) from None
+            return parse_date(text, locale=locale)

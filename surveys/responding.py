@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from werkzeug.datastructures import MultiDict
 
@@ -135,8 +136,6 @@ def walk(definition: dict, raw: dict[str, list[str]], locale: str, validate: boo
 
 
 def _please_specify() -> str:
-    from flask_babel import gettext as _
-
     return _("Please say which other answer you mean.")
 
 

@@ -14,7 +14,6 @@ from i18n import choose_locale, language_name, localized
 
 from .. import responding
 from ..extensions import db
-from ..models import Draft
 from ..survey_versions import latest_version
 
 bp = Blueprint("public", __name__)
@@ -48,7 +47,6 @@ def _page_url(survey_id: str, index: int):
 
 def _render(
     survey_version,
-    draft: Draft | None,
     state: responding.Walk,
     index: int,
     locale: str,
@@ -101,7 +99,7 @@ def show_page(survey_id: str):
         following = responding.next_asked_page(definition, state, index, +1)
         if following is not None and following <= furthest:
             return redirect(_page_url(survey_id, following))
-    return _render(survey_version, draft, state, index, locale)
+    return _render(survey_version, state, index, locale)
 
 
 @bp.post("/s/<survey_id>")
@@ -155,7 +153,6 @@ def submit_page(survey_id: str):
         db.session.commit()
         return _render(
             survey_version,
-            draft,
             state,
             index,
             locale,
@@ -179,7 +176,7 @@ def submit_page(survey_id: str):
             for n, e in state.errors.items()
             if n in responding.page_field_names(definition, wrong_page)
         }
-        return _render(survey_version, draft, state, wrong_page, locale, errors=errors, status=422)
+        return _render(survey_version, state, wrong_page, locale, errors=errors, status=422)
     try:
         responding.submit(draft, state.answers)
         db.session.commit()
