@@ -31,6 +31,8 @@ def create_app(config: Config | None = None) -> Flask:
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, **config.engine_options},
         SURVEYS_DIR=config.surveys_dir,
         MAX_CONTENT_LENGTH=config.max_content_length,
+        RATELIMIT_STORAGE_URI=config.ratelimit_storage_uri,
+        RATELIMIT_HEADERS_ENABLED=True,
         # The CSRF token lives as long as the session: a survey can take a while to fill.
         WTF_CSRF_TIME_LIMIT=None,
         WTF_I18N_ENABLED=True,
@@ -42,20 +44,21 @@ def create_app(config: Config | None = None) -> Flask:
     )
 
     from . import cli, errors
-    from .blueprints import health, public
-    from .extensions import csrf, db, migrate
+    from .blueprints import followup, health, public
+    from .extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
     migrate.init_app(
         app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
     )
     csrf.init_app(app)
+    limiter.init_app(app)
 
     import i18n
 
     i18n.init_app(app)
 
-    for blueprint in (health.bp, public.bp):
+    for blueprint in (health.bp, public.bp, followup.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     cli.register(app)

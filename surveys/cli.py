@@ -162,4 +162,9 @@ def list_command() -> None:
 
 
 def register(app: Flask) -> None:
+    from .followups.cli import followups_cli
+    from .participants.cli import participants_cli
+
     app.cli.add_command(surveys_cli)
+    app.cli.add_command(participants_cli)
+    app.cli.add_command(followups_cli)

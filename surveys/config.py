@@ -24,6 +24,63 @@ class ConfigError(Exception):
 
 
 @dataclass
+class MailSettings:
+    """SMTP for follow-up invitations (the organisation's relay in production)."""
+
+    server: str = "localhost"
+    port: int = 25
+    use_tls: bool = False
+    username: str | None = None
+    password: str | None = None
+    sender: str = "Pathways <pathways@localhost>"
+    # Days after the first message on which a reminder goes out, while unanswered.
+    reminder_days: tuple[int, ...] = (14, 28)
+    # Where people write to ask for a new link; the sender's address when not set.
+    contact: str | None = None
+
+
+def _whole_number(env: dict[str, str], name: str, default: int) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def _flag(env: dict[str, str], name: str) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be true or false, not {value!r}.")
+
+
+def _mail_from_env(env: dict[str, str]) -> MailSettings:
+    days = env.get("REMINDER_DAYS", "14,28").strip()
+    try:
+        reminder_days = tuple(int(d) for d in days.split(",") if d.strip())
+    except ValueError:
+        raise ConfigError(
+            f"REMINDER_DAYS must be whole numbers of days separated by commas, not {days!r}."
+        ) from None
+    if any(d < 1 for d in reminder_days) or list(reminder_days) != sorted(set(reminder_days)):
+        raise ConfigError("REMINDER_DAYS must be increasing numbers of days, like 14,28.")
+    return MailSettings(
+        server=env.get("MAIL_SERVER", "").strip() or "localhost",
+        port=_whole_number(env, "MAIL_PORT", 25),
+        use_tls=_flag(env, "MAIL_USE_TLS"),
+        username=env.get("MAIL_USERNAME") or None,
+        password=env.get("MAIL_PASSWORD") or None,
+        sender=env.get("MAIL_FROM", "").strip() or MailSettings.sender,
+        reminder_days=reminder_days,
+        contact=env.get("CONTACT_EMAIL", "").strip() or None,
+    )
+
+
+@dataclass
 class Config:
     """Settings the application needs. `from_env` builds one from environment variables."""
 
@@ -34,6 +91,11 @@ class Config:
     secret_key: str | None = None
     surveys_dir: Path = BUNDLED_SURVEYS_DIR
     max_content_length: int = 512 * 1024
+    # The address people reach Pathways at, for links in mail: https://surveys.example.org
+    public_url: str | None = None
+    mail: MailSettings = field(default_factory=MailSettings)
+    # Where Flask-Limiter counts: memory by default, redis://… shared by all workers.
+    ratelimit_storage_uri: str = "memory://"
     engine_options: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
@@ -46,6 +108,9 @@ class Config:
             database_url=env.get("DATABASE_URL") or None,
             secret_key=env.get("SECRET_KEY") or None,
             surveys_dir=Path(env["SURVEYS_DIR"]) if env.get("SURVEYS_DIR") else BUNDLED_SURVEYS_DIR,
+            public_url=env.get("PUBLIC_URL", "").strip().rstrip("/") or None,
+            mail=_mail_from_env(env),
+            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
         )
         if env.get("MAX_CONTENT_LENGTH"):
             try:
@@ -60,6 +125,13 @@ class Config:
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def link_base(self) -> str | None:
+        """The start of links in mail; a guess is good enough only outside production."""
+        if self.public_url:
+            return self.public_url
+        return None if self.is_production else "http://127.0.0.1:5000"
 
     def check(self) -> None:
         """Raise ConfigError on the first setting that cannot work."""
@@ -100,6 +172,10 @@ class Config:
                     )
         if not self.surveys_dir.is_dir():
             raise ConfigError(f"SURVEYS_DIR {str(self.surveys_dir)!r} is not a folder.")
+        if self.public_url is not None and not self.public_url.startswith(("http://", "https://")):
+            raise ConfigError(
+                "PUBLIC_URL must start with https:// (or http://), like https://surveys.example.org."
+            )
         if self.max_content_length < 1024:
             raise ConfigError("MAX_CONTENT_LENGTH must be at least 1024 bytes.")
 

@@ -52,6 +52,10 @@ def register(app: Flask) -> None:
                 _("Too much data"),
                 _("The form sent more data than we accept. Please shorten your answers."),
             ),
+            429: (
+                _("Too many attempts"),
+                _("Please wait a few minutes before you try again."),
+            ),
         }
         title, message = messages.get(
             error.code or 500, (error.name, _("Please go back and try again."))

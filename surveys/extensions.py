@@ -1,6 +1,8 @@
 """Flask extensions, created once and bound to the app in `create_app`."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -25,3 +27,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
+# Limits are set per view; storage comes from RATELIMIT_STORAGE_URI (memory or Redis).
+limiter = Limiter(key_func=get_remote_address)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import secrets
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -60,6 +69,10 @@ class Draft(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     survey_version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id"), index=True)
     locale: Mapped[str] = mapped_column(String(16))
+    # Set for a personal link's draft: one draft per invitation, found again from any device.
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitations.id"), unique=True, default=None
+    )
     # Raw form values per field name (lists of strings), as the respondent typed them.
     raw: Mapped[dict[str, list[str]]] = mapped_column(JSONType, default=dict)
     # Index of the furthest page the respondent reached; pages after it cannot be opened.
@@ -85,6 +98,12 @@ class Response(db.Model):
     answers: Mapped[dict[str, Any]] = mapped_column(JSONType)
     # The draft's token hash: unique, so a repeated or concurrent submit cannot store twice.
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # intake, followup-1y, followup-5y, mentor …: which moment of a participant's path.
+    wave: Mapped[str | None] = mapped_column(String(32), default=None)
+    # Set when answered from a personal link: the only link between answers and a person.
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id"), index=True, default=None
+    )
 
     survey_version: Mapped[SurveyVersion] = relationship(back_populates="responses")
 
@@ -92,3 +111,149 @@ class Response(db.Model):
     def code_list_versions(self) -> dict[str, int]:
         """The code list versions its answers use, fixed by the survey version it pinned."""
         return self.survey_version.code_list_versions
+
+
+# --- programmes and participants ---------------------------------------------------------
+
+ROLES = ("mentee", "mentor")
+STATUSES = ("active", "completed", "failed", "withdrawn")
+
+
+class Programme(db.Model):
+    """A mentorship programme, e.g. GSoC. The four well-known ones are seeded."""
+
+    __tablename__ = "programmes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+    terms: Mapped[list[Term]] = relationship(back_populates="programme")
+
+
+class Term(db.Model):
+    """One round of a programme (e.g. GSoC 2025). Follow-ups count from its end."""
+
+    __tablename__ = "terms"
+    __table_args__ = (UniqueConstraint("programme_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    start: Mapped[date | None] = mapped_column(Date, default=None)
+    end: Mapped[date] = mapped_column(Date)
+
+    programme: Mapped[Programme] = relationship(back_populates="terms")
+
+
+def new_public_id() -> str:
+    return secrets.token_hex(16)
+
+
+class Participant(db.Model):
+    """A person taking part in one term. Holds no contact detail: that is `Contact`."""
+
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A random opaque id for use outside the database (never derived from the email).
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    term_id: Mapped[int] = mapped_column(ForeignKey("terms.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    status_changed_on: Mapped[date] = mapped_column(Date)
+    # The language the person prefers for mail and surveys; None means "not told".
+    language: Mapped[str | None] = mapped_column(String(16), default=None)
+    consent_given_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Opting out stops every mail; withdrawing consent also keeps their answers out of
+    # analyses. Either one means the person is never invited again.
+    opted_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    consent_withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    term: Mapped[Term] = relationship()
+    contact: Mapped[Contact | None] = relationship(back_populates="participant")
+    status_changes: Mapped[list[StatusChange]] = relationship(
+        back_populates="participant", order_by="StatusChange.id"
+    )
+
+    @property
+    def may_be_invited(self) -> bool:
+        return self.opted_out_at is None and self.consent_withdrawn_at is None
+
+
+class StatusChange(db.Model):
+    """A participant's status from a date on: the dashboard's failure and withdrawal rates."""
+
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    changed_on: Mapped[date] = mapped_column(Date)
+
+    participant: Mapped[Participant] = relationship(back_populates="status_changes")
+
+
+class Contact(db.Model):
+    """Name and email, in a table of their own: read only to send mail, never by exports."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    # Stored normalised (lower-case domain, as email-validator returns it).
+    email: Mapped[str] = mapped_column(String(320), index=True)
+
+    participant: Mapped[Participant] = relationship(back_populates="contact")
+
+
+class Invitation(db.Model):
+    """One participant asked to answer one survey wave: its due date, mail and answer state."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("participant_id", "survey_id", "wave"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    survey_id: Mapped[str] = mapped_column(String(64))
+    wave: Mapped[str] = mapped_column(String(32))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    expires_on: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    last_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Messages the mail server refused for this invitation; after a few, it stops trying.
+    send_failures: Mapped[int] = mapped_column(Integer, default=0)
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opted_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    participant: Mapped[Participant] = relationship()
+
+
+class PersonalLink(db.Model):
+    """The hash of one `/f/<token>` token. Each message carries a fresh token (the token
+    itself is never stored, so a reminder cannot repeat it); all of them stay valid until
+    the invitation expires."""
+
+    __tablename__ = "personal_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    invitation: Mapped[Invitation] = relationship()
+
+
+class Erasure(db.Model):
+    """That an erasure happened and how much it removed; never whose."""
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    participants: Mapped[int] = mapped_column(Integer)
+    responses: Mapped[int] = mapped_column(Integer)

@@ -201,6 +201,32 @@ def start_draft(survey_version: SurveyVersion, locale: str) -> tuple[Draft, str]
     return draft, token
 
 
+def invitation_key(invitation_id: int) -> str:
+    """The draft and submission key of a personal link: one response per invitation."""
+    return token_hash(f"invitation:{invitation_id}")
+
+
+def find_invitation_draft(invitation_id: int) -> Draft | None:
+    return db.session.scalar(select(Draft).where(Draft.invitation_id == invitation_id))
+
+
+def start_invitation_draft(
+    survey_version: SurveyVersion, locale: str, invitation_id: int, known: dict[str, list[str]]
+) -> Draft:
+    """The draft of a personal link, pre-filled with what we already know of the person."""
+    draft = Draft(
+        token_hash=invitation_key(invitation_id),
+        invitation_id=invitation_id,
+        survey_version=survey_version,
+        locale=locale,
+        raw=dict(known),
+        furthest_page=0,
+    )
+    db.session.add(draft)
+    db.session.flush()
+    return draft
+
+
 def save_page(draft: Draft, index: int, formdata: MultiDict) -> None:
     """Keep what the respondent typed on this page, valid or not, so nothing is lost."""
     raw = dict(draft.raw)
@@ -209,18 +235,26 @@ def save_page(draft: Draft, index: int, formdata: MultiDict) -> None:
     draft.raw = raw
 
 
-def submit(draft: Draft, answers: dict[str, Any]) -> Response:
+def wave_of(definition: dict) -> str:
+    """The wave a survey's answers belong to: its schedule's, else its own id."""
+    return (definition.get("schedule") or {}).get("wave") or definition["id"]
+
+
+def submit(draft: Draft, answers: dict[str, Any], participant_id: int | None = None) -> Response:
     """Store the response and delete the draft, in the caller's transaction.
 
     The draft's token hash becomes the response's unique submission key: a second submit of
     the same draft, even a concurrent one, fails on that constraint instead of storing twice.
     """
+    survey_version = db.session.get(SurveyVersion, draft.survey_version_id)
     response = Response(
         survey_version_id=draft.survey_version_id,
         locale=draft.locale,
         started_at=draft.started_at,
         answers=answers,
         submission_key=draft.token_hash,
+        wave=wave_of(survey_version.definition),
+        participant_id=participant_id,
     )
     db.session.add(response)
     db.session.flush()

@@ -143,14 +143,16 @@ def make_survey(app, tmp_path: Path):
 class Respondent:
     """A person filling a survey through the test client, as a browser would."""
 
-    def __init__(self, client, survey_id: str) -> None:
+    def __init__(self, client, survey_id: str, base: str | None = None) -> None:
         self.client = client
         self.survey_id = survey_id
+        # The survey's address: the public link, or a personal link /f/<token>.
+        self.base = base or f"/s/{survey_id}"
         self.csrf_token: str | None = None
         self.last = None
 
     def open(self, url: str | None = None):
-        self.last = self.client.get(url or f"/s/{self.survey_id}", follow_redirects=True)
+        self.last = self.client.get(url or self.base, follow_redirects=True)
         match = re.search(r'name="csrf_token" value="([^"]+)"', self.last.text)
         if match:
             self.csrf_token = match.group(1)
@@ -164,9 +166,7 @@ class Respondent:
         if self.csrf_token is None:
             self.open()
         form = {"csrf_token": self.csrf_token, "action": action, **data}
-        self.last = self.client.post(
-            f"/s/{self.survey_id}?page={page}", data=form, follow_redirects=follow
-        )
+        self.last = self.client.post(f"{self.base}?page={page}", data=form, follow_redirects=follow)
         return self.last
 
     def errors(self) -> dict[str, str]:
@@ -183,7 +183,23 @@ class Respondent:
 @pytest.fixture
 def respondent(app):
     """Each respondent is a browser of their own, with its own cookies."""
-    return lambda survey_id: Respondent(app.test_client(), survey_id)
+    return lambda survey_id, base=None: Respondent(app.test_client(), survey_id, base)
+
+
+@pytest.fixture
+def mailbox(app):
+    """A real SMTP server on loopback that the app sends to; yields what it received."""
+    from surveys.config import MailSettings
+    from tests.mailbox import SMTPServer
+
+    server = SMTPServer()
+    with server as box:
+        config = app.config["PATHWAYS"]
+        config.mail = MailSettings(
+            server="127.0.0.1", port=server.port, sender="Pathways <surveys@pathways.test>"
+        )
+        config.public_url = "http://pathways.test"
+        yield box
 
 
 @pytest.fixture

@@ -104,11 +104,12 @@ def test_a_broken_file_loads_nothing(runner, files):
 def test_load_without_paths_loads_the_bundled_surveys(runner):
     result = runner.invoke(args=["surveys", "load"])
     assert result.exit_code == 0, result.output
-    assert sorted(result.output.splitlines()) == [
-        "loaded: followup-1y version 2",
-        "loaded: followup-5y version 2",
-        "loaded: intake version 3",
-        "loaded: mentor version 2",
+    loaded = sorted(line.rsplit(" ", 1)[0] for line in result.output.splitlines())
+    assert loaded == [
+        "loaded: followup-1y version",
+        "loaded: followup-5y version",
+        "loaded: intake version",
+        "loaded: mentor version",
     ]
     assert BUNDLED_SURVEYS_DIR.name == "definitions"
 

@@ -17,6 +17,7 @@ from babel import Locale, UnknownLocaleError
 from forms.types import FIELD_TYPES, OTHER_CODE, OTHER_SUFFIX
 from surveys import demographics
 
+from ..followups.schedule import read_schedule
 from .expressions import ExpressionError, parse
 from .problems import Problem
 from .problems import yaml_line as _line
@@ -51,6 +52,7 @@ SURVEY_KEYS = {
     "languages",
     "pages",
     "choices",
+    "schedule",
 }
 PAGE_KEYS = {"name", "title", "questions"}
 APPEARANCES = ("dropdown",)
@@ -180,6 +182,8 @@ class _Checker:
         definition["code_lists"] = code_lists
         definition["sorted_lists"] = sorted_lists
         definition["programme_question"] = data.get("programme_question")
+        if "schedule" in data:
+            definition["schedule"] = read_schedule(data["schedule"], self.problem, _line)
         self.references(definition, data)
         self.programme_question(definition, data)
         return definition

@@ -1,0 +1,157 @@
+"""The page flow shared by the public link and personal links: show a page, take a POST.
+
+A `Sitting` says where the respondent is (survey version, draft, locale, URLs) and what
+happens at the start and the end; `show` and `take` do the rest. Views stay thin: they
+find the sitting, call one of these, and the function commits once and redirects
+(POST/redirect/GET); a page with errors is rendered again with a 422.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import abort, redirect, render_template, request, session
+from sqlalchemy.exc import IntegrityError
+
+from forms import FIELD_TYPES
+from i18n import language_name, localized
+
+from .. import responding
+from ..extensions import db
+from ..models import Draft, Response, SurveyVersion
+
+
+@dataclass
+class Sitting:
+    survey_version: SurveyVersion
+    draft: Draft | None
+    locale: str
+    page_url: Callable[[int], str]
+    done_url: str
+    # Creates the draft at the first POST (and remembers it where this link keeps it).
+    start_draft: Callable[[], Draft]
+    # Called in the submit's transaction, with the stored response.
+    on_submit: Callable[[Response], None] = field(default=lambda response: None)
+    participant_id: int | None = None
+
+    @property
+    def definition(self) -> dict:
+        return self.survey_version.definition
+
+
+def texts(definition: dict, locale: str):
+    """`t(text_by_lang)` for templates: survey text in this locale, else the default."""
+    return lambda text: localized(text, locale, definition["default_language"])
+
+
+def _render(
+    sitting: Sitting,
+    state: responding.Walk,
+    index: int,
+    errors: dict | None = None,
+    revealed: bool = False,
+    status: int = 200,
+):
+    definition = sitting.definition
+    return render_template(
+        "survey/page.html",
+        definition=definition,
+        action=sitting.page_url(index),
+        page=definition["pages"][index],
+        index=index,
+        form=state.forms[index],
+        asked=state.relevant,
+        errors=errors or {},
+        revealed=revealed,
+        has_previous=responding.next_asked_page(definition, state, index, -1) is not None,
+        is_last=responding.next_asked_page(definition, state, index, +1) is None,
+        locale=sitting.locale,
+        t=texts(definition, sitting.locale),
+        field_types=FIELD_TYPES,
+        languages=[(code, language_name(code)) for code in definition["languages"]],
+    ), status
+
+
+def show(sitting: Sitting):
+    """GET a page: the one asked for if reached already, else the furthest one."""
+    definition, draft = sitting.definition, sitting.draft
+    state = responding.walk(definition, draft.raw if draft else {}, sitting.locale, validate=False)
+    furthest = draft.furthest_page if draft else 0
+    index = request.args.get("page", type=int, default=furthest + 1) - 1
+    if not 0 <= index <= furthest:
+        return redirect(sitting.page_url(furthest))
+    if not state.page_is_asked(definition, index):
+        following = responding.next_asked_page(definition, state, index, +1)
+        if following is not None and following <= furthest:
+            return redirect(sitting.page_url(following))
+    return _render(sitting, state, index)
+
+
+def take(sitting: Sitting):
+    """POST a page: save what was typed, then go back, switch language, show errors,
+    go on, or submit."""
+    definition, locale = sitting.definition, sitting.locale
+    index = request.args.get("page", type=int, default=1) - 1
+    furthest = sitting.draft.furthest_page if sitting.draft else 0
+    if not 0 <= index <= furthest:
+        abort(400)
+    if responding.tampering(definition, index, request.form, locale):
+        abort(400)
+    draft = sitting.draft or sitting.start_draft()
+
+    before = responding.walk(definition, draft.raw, locale, validate=False)
+    responding.save_page(draft, index, request.form)
+    draft.locale = locale
+    action = request.form.get("action", "next")
+    if action.startswith(responding.SWITCH_LANGUAGE):
+        # The switcher posts the page, so what was typed is kept, unchecked, as with Back.
+        session["lang"] = draft.locale = action.removeprefix(responding.SWITCH_LANGUAGE)
+        db.session.commit()
+        return redirect(sitting.page_url(index))
+    if action == "back":
+        previous = responding.next_asked_page(definition, before, index, -1)
+        db.session.commit()
+        return redirect(sitting.page_url(index if previous is None else previous))
+
+    state = responding.walk(definition, draft.raw, locale, validate=True)
+    on_page = set(responding.page_field_names(definition, index))
+    # A question that an answer on this same page has just made relevant was never shown:
+    # show the page again with it (and no error on it yet) rather than skip past it.
+    questions = {q["name"] for q in definition["pages"][index]["questions"]} & on_page
+    revealed = {n for n in questions if n in state.relevant and n not in before.relevant}
+    page_errors = {name: state.errors[name] for name in on_page - revealed if name in state.errors}
+    for name in revealed:
+        state.forms[index][name].errors = []
+    if page_errors or revealed:
+        db.session.commit()
+        return _render(
+            sitting,
+            state,
+            index,
+            errors=page_errors,
+            revealed=bool(revealed),
+            status=422 if page_errors else 200,
+        )
+
+    following = responding.next_asked_page(definition, state, index, +1)
+    if following is not None:
+        draft.furthest_page = max(draft.furthest_page, following)
+        db.session.commit()
+        return redirect(sitting.page_url(following))
+
+    wrong_page = state.first_error_page(definition)
+    if wrong_page is not None:
+        # An earlier answer no longer fits (say a constraint naming a changed answer).
+        db.session.commit()
+        names = responding.page_field_names(definition, wrong_page)
+        errors = {n: e for n, e in state.errors.items() if n in names}
+        return _render(sitting, state, wrong_page, errors=errors, status=422)
+    try:
+        response = responding.submit(draft, state.answers, sitting.participant_id)
+        sitting.on_submit(response)
+        db.session.commit()
+    except IntegrityError:
+        # A concurrent submit of the same draft won the race; its response is the one kept.
+        db.session.rollback()
+    return redirect(sitting.done_url)

@@ -1,0 +1,175 @@
+"""Personal links: `/f/<token>` opens one participant's survey, resumable from any device.
+
+The token is the only credential: it finds the invitation, the invitation finds the
+draft. Unknown tokens are a plain 404 that says nothing about whether they ever existed,
+and are rate limited per address; a valid link never counts against the limit, so many
+alumni behind one university NAT are not locked out together.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+
+from i18n import choose_locale, negotiate
+
+from .. import responding
+from ..extensions import csrf, db, limiter
+from ..followups.links import find_invitation
+from ..models import Invitation, Participant, Response, utcnow
+from ..survey_versions import latest_version
+from . import answering
+
+bp = Blueprint("followup", __name__)
+
+# Only misses count: guessing is slowed down, people with a real link never are.
+GUESS_LIMIT = "30 per minute;300 per day"
+
+
+def _miss(response) -> bool:
+    return response.status_code == 404
+
+
+def _invitation(token: str) -> Invitation:
+    invitation = find_invitation(token)
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+def _locale(invitation: Invitation, definition: dict) -> str:
+    preferred = negotiate([invitation.participant.language or ""], definition["languages"])
+    g.locale = choose_locale(definition["languages"], definition["default_language"], preferred)
+    return g.locale
+
+
+def _closed_page(invitation: Invitation):
+    """The answer when the link cannot be filled any more, or None when it can."""
+    survey_version = latest_version(invitation.survey_id)
+    if survey_version is None:
+        abort(404)
+    definition = survey_version.definition
+    _locale(invitation, definition)
+    t = answering.texts(definition, g.locale)
+    if invitation.completed_at is not None:
+        return render_template("followup/answered.html", definition=definition, t=t), 200
+    if invitation.expires_on <= utcnow().date():
+        contact = current_app.config["PATHWAYS"].mail
+        return render_template(
+            "followup/expired.html",
+            definition=definition,
+            t=t,
+            contact=contact.contact or contact.sender,
+        ), 410
+    return None
+
+
+def _known_answers(participant: Participant, definition: dict) -> dict[str, list[str]]:
+    """What we know already and need not ask: the programme, when the survey asks it."""
+    name = definition.get("programme_question")
+    code = participant.term.programme.code
+    for page in definition["pages"]:
+        for question in page["questions"]:
+            if question["name"] == name:
+                codes = {c["code"] for c in definition["choices"].get(question["list"], [])}
+                return {name: [code]} if code in codes else {}
+    return {}
+
+
+def _sitting(token: str, invitation: Invitation) -> answering.Sitting:
+    draft = responding.find_invitation_draft(invitation.id)
+    survey_version = draft.survey_version if draft else latest_version(invitation.survey_id)
+    if survey_version is None:
+        abort(404)
+    definition = survey_version.definition
+    locale = _locale(invitation, definition)
+    participant = invitation.participant
+
+    def start_draft():
+        return responding.start_invitation_draft(
+            survey_version, locale, invitation.id, _known_answers(participant, definition)
+        )
+
+    def on_submit(response: Response) -> None:
+        now = utcnow()
+        invitation.completed_at = now
+        if response.answers.get("consent") is True and participant.consent_given_at is None:
+            participant.consent_given_at = now
+
+    return answering.Sitting(
+        survey_version=survey_version,
+        draft=draft,
+        locale=locale,
+        page_url=lambda index: url_for("followup.show_page", token=token, page=index + 1),
+        done_url=url_for("followup.show_page", token=token),
+        start_draft=start_draft,
+        on_submit=on_submit,
+        participant_id=participant.id,
+    )
+
+
+@bp.get("/f/<token>")
+@limiter.limit(GUESS_LIMIT, deduct_when=_miss)
+def show_page(token: str):
+    invitation = _invitation(token)
+    closed = _closed_page(invitation)
+    if closed is not None:
+        return closed
+    if invitation.opened_at is None:
+        invitation.opened_at = utcnow()
+        db.session.commit()
+    return answering.show(_sitting(token, invitation))
+
+
+@bp.post("/f/<token>")
+@limiter.limit(GUESS_LIMIT, deduct_when=_miss)
+def submit_page(token: str):
+    invitation = _invitation(token)
+    closed = _closed_page(invitation)
+    if closed is not None:
+        return closed
+    return answering.take(_sitting(token, invitation))
+
+
+@bp.get("/f/<token>/opt-out")
+@limiter.limit(GUESS_LIMIT, deduct_when=_miss)
+def opt_out_page(token: str):
+    invitation = _invitation(token)
+    survey_version = latest_version(invitation.survey_id)
+    definition = survey_version.definition
+    _locale(invitation, definition)
+    return render_template(
+        "followup/opt_out.html",
+        definition=definition,
+        t=answering.texts(definition, g.locale),
+        token=token,
+        done=None,
+    )
+
+
+# Exempt from CSRF on purpose: the token in the address is itself the secret, and mail
+# programs' one-click unsubscribe (RFC 8058) posts here without any page of ours.
+@bp.post("/f/<token>/opt-out")
+@csrf.exempt
+@limiter.limit(GUESS_LIMIT, deduct_when=_miss)
+def opt_out(token: str):
+    invitation = _invitation(token)
+    participant = invitation.participant
+    now = utcnow()
+    withdraw = request.form.get("choice") == "withdraw_consent"
+    if participant.opted_out_at is None:
+        participant.opted_out_at = now
+    if invitation.opted_out_at is None:
+        invitation.opted_out_at = now
+    if withdraw and participant.consent_withdrawn_at is None:
+        participant.consent_withdrawn_at = now
+    db.session.commit()
+    survey_version = latest_version(invitation.survey_id)
+    definition = survey_version.definition
+    _locale(invitation, definition)
+    return render_template(
+        "followup/opt_out.html",
+        definition=definition,
+        t=answering.texts(definition, g.locale),
+        token=token,
+        done="withdraw_consent" if withdraw else "stop_mail",
+    )

@@ -1,0 +1,88 @@
+"""The invitation and reminder messages: plain text plus HTML, in the participant's language.
+
+Rendered from `templates/mail/` under the participant's locale, so the wording comes from
+the same gettext catalogs as the pages; the survey's own title and description come from
+its definition. Carries RFC 8058 one-click unsubscribe headers pointing at the opt-out.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from i18n import html_lang, localized, negotiate, text_direction
+
+from ..config import MailSettings
+
+
+@dataclass
+class Letter:
+    """What one message says and to whom; built by `sending` from the database rows."""
+
+    to_name: str | None
+    to_email: str
+    language: str | None
+    definition: dict
+    programme: str
+    term: str
+    link: str
+    opt_out_link: str
+    expires_on: str
+    reminder: bool
+
+
+def message_locale(language: str | None, definition: dict) -> str:
+    return negotiate([language or ""], definition["languages"]) or definition["default_language"]
+
+
+def compose(letter: Letter, settings: MailSettings) -> EmailMessage:
+    definition = letter.definition
+    locale = message_locale(letter.language, definition)
+    with force_locale(locale):
+        title = localized(definition["title"], locale, definition["default_language"])
+        context = {
+            "letter": letter,
+            "title": title,
+            "description": localized(
+                definition.get("description"), locale, definition["default_language"]
+            ),
+            "html_lang": html_lang(locale),
+            "text_dir": text_direction(locale),
+        }
+        if letter.reminder:
+            subject = _("Reminder: %(title)s", title=title)
+        else:
+            subject = _("%(programme)s: %(title)s", programme=letter.programme, title=title)
+        text = render_template("mail/invitation.txt", **context)
+        html = render_template("mail/invitation.html", **context)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = settings.sender
+    message["To"] = formataddr((letter.to_name or "", letter.to_email))
+    message["Date"] = formatdate(localtime=False)
+    sender_domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"
+    message["Message-ID"] = make_msgid(domain=sender_domain)
+    message["List-Unsubscribe"] = f"<{letter.opt_out_link}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    # After the content: set_content clears every Content-* header.
+    message["Content-Language"] = html_lang(locale)
+    return message
+
+
+def connect(settings: MailSettings) -> smtplib.SMTP:
+    """An SMTP connection, with STARTTLS and login when configured."""
+    smtp = smtplib.SMTP(settings.server, settings.port, timeout=30)
+    if settings.use_tls:
+        smtp.starttls()
+    if settings.username:
+        smtp.login(settings.username, settings.password or "")
+    return smtp

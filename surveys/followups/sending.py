@@ -1,0 +1,255 @@
+"""Send due invitations and reminders, each marked sent in its own transaction.
+
+One message at a time: lock one due invitation, mint its link, hand the message to the
+SMTP server, record it, commit. A failure halfway loses nothing (what was sent is
+recorded, what was not is still due) and a re-run sends only what is still owed.
+
+Two senders at once never send the same message: on PostgreSQL each takes its invitation
+with `FOR UPDATE SKIP LOCKED`, so the other passes over it; on SQLite, which has no row
+locks, a sender holds a lock file beside the database for its whole run and a second one
+leaves the work to it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import smtplib
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from flask import current_app
+from flask_babel import force_locale, format_date
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Contact, Invitation, Participant, Term
+from ..survey_versions import latest_version
+from . import links, mail
+
+# After this many refusals of one address, the invitation is left alone (and reported).
+MAX_SEND_FAILURES = 3
+PROGRESS_EVERY = 100
+
+
+class SendAborted(Exception):
+    """The mail server stopped taking messages; what was sent before is recorded."""
+
+
+class SenderBusy(Exception):
+    """Another `followups send` holds the SQLite lock."""
+
+
+@dataclass
+class SendReport:
+    sent: Counter = field(default_factory=Counter)  # "invitation" / "reminder" -> count
+    refused: int = 0
+    given_up: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.sent.values())
+
+    def summary(self, dry_run: bool = False) -> str:
+        verb = "would send" if dry_run else "sent"
+        text = (
+            f"{verb} {self.sent['invitation']} invitation(s) and "
+            f"{self.sent['reminder']} reminder(s)"
+        )
+        if self.refused:
+            text += f"; the mail server refused {self.refused} address(es)"
+        if self.given_up:
+            text += f"; {self.given_up} invitation(s) given up after {MAX_SEND_FAILURES} refusals"
+        return text
+
+
+@dataclass
+class Clock:
+    """Today, real or simulated (`--today`); times recorded on a simulated day fall on it."""
+
+    today: date
+    simulated: bool = False
+
+    def now(self) -> datetime:
+        real = datetime.now(UTC)
+        if not self.simulated:
+            return real
+        return datetime.combine(self.today, real.timetz())
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+
+
+def due_clause(today: date, reminder_days: tuple[int, ...]):
+    """Invitations owed a message today: a first one, or the next reminder."""
+    first = and_(Invitation.sent_at.is_(None), Invitation.due_on <= today)
+    reminders = [
+        and_(
+            Invitation.reminders_sent == number,
+            Invitation.sent_at < _end_of(today - timedelta(days=days)),
+        )
+        for number, days in enumerate(reminder_days)
+    ]
+    return and_(
+        or_(first, *reminders),
+        Invitation.expires_on > today,
+        Invitation.completed_at.is_(None),
+        Invitation.opted_out_at.is_(None),
+        Invitation.send_failures < MAX_SEND_FAILURES,
+        Participant.opted_out_at.is_(None),
+        Participant.consent_withdrawn_at.is_(None),
+    )
+
+
+def _due_query(today: date, reminder_days: tuple[int, ...]):
+    return (
+        select(Invitation)
+        .join(Participant, Invitation.participant_id == Participant.id)
+        .join(Contact, Contact.participant_id == Participant.id)
+        .where(due_clause(today, reminder_days))
+    )
+
+
+def count_due(today: date, reminder_days: tuple[int, ...]) -> Counter:
+    report = Counter()
+    for invitation in db.session.scalars(_due_query(today, reminder_days)):
+        report["invitation" if invitation.sent_at is None else "reminder"] += 1
+    return report
+
+
+def _next_due(today: date, reminder_days: tuple[int, ...], after_id: int) -> Invitation | None:
+    query = (
+        _due_query(today, reminder_days)
+        .where(Invitation.id > after_id)
+        .order_by(Invitation.id)
+        .limit(1)
+        .options(
+            joinedload(Invitation.participant)
+            .joinedload(Participant.term)
+            .joinedload(Term.programme),
+            joinedload(Invitation.participant).joinedload(Participant.contact),
+        )
+    )
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Invitation)
+    return db.session.scalar(query)
+
+
+@contextmanager
+def sender_lock() -> Iterator[None]:
+    """On SQLite, one sender at a time (a lock file beside the database); elsewhere nothing."""
+    if db.engine.dialect.name != "sqlite" or not db.engine.url.database:
+        yield
+        return
+    path = f"{db.engine.url.database}.followups-send.lock"
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SenderBusy(path) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _letter(invitation: Invitation, token: str, base: str, reminder: bool) -> mail.Letter | None:
+    survey_version = latest_version(invitation.survey_id)
+    if survey_version is None:
+        return None
+    participant = invitation.participant
+    definition = survey_version.definition
+    locale = mail.message_locale(participant.language, definition)
+    with force_locale(locale):
+        expires = format_date(invitation.expires_on - timedelta(days=1), format="long")
+    return mail.Letter(
+        to_name=participant.contact.name,
+        to_email=participant.contact.email,
+        language=participant.language,
+        definition=definition,
+        programme=participant.term.programme.name,
+        term=participant.term.name,
+        link=f"{base}/f/{token}",
+        opt_out_link=f"{base}/f/{token}/opt-out",
+        expires_on=expires,
+        reminder=reminder,
+    )
+
+
+def send_due(
+    clock: Clock,
+    progress: Callable[[str], None] = lambda line: None,
+    connect: Callable[[], smtplib.SMTP] | None = None,
+) -> SendReport:
+    """Send every message owed today. Raises SendAborted when the server stops taking mail."""
+    config = current_app.config["PATHWAYS"]
+    settings, base = config.mail, config.link_base
+    connect = connect or (lambda: mail.connect(settings))
+    report = SendReport()
+    started = time.monotonic()
+    last_progress = started
+    with sender_lock():
+        try:
+            smtp = connect()
+        except (OSError, smtplib.SMTPException) as error:
+            raise SendAborted(
+                f"cannot reach the mail server {settings.server}:{settings.port} ({error})"
+            ) from None
+        try:
+            after_id = 0
+            while True:
+                invitation = _next_due(clock.today, settings.reminder_days, after_id)
+                if invitation is None:
+                    db.session.rollback()
+                    break
+                after_id = invitation.id
+                kind = "invitation" if invitation.sent_at is None else "reminder"
+                token = links.new_link(invitation)
+                letter = _letter(invitation, token, base, reminder=kind == "reminder")
+                if letter is None:
+                    db.session.rollback()
+                    continue
+                message = mail.compose(letter, settings)
+                try:
+                    smtp.send_message(message)
+                except smtplib.SMTPRecipientsRefused:
+                    # This address, not the server: count it, go on with the others.
+                    db.session.rollback()
+                    _record_refusal(invitation.id, report)
+                    continue
+                except (OSError, smtplib.SMTPException) as error:
+                    db.session.rollback()
+                    raise SendAborted(
+                        f"the mail server stopped taking messages ({error.__class__.__name__}: "
+                        f"{error}); {report.total} sent before that are recorded"
+                    ) from None
+                now = clock.now()
+                if kind == "invitation":
+                    invitation.sent_at = now
+                else:
+                    invitation.reminders_sent += 1
+                invitation.last_sent_at = now
+                db.session.commit()
+                report.sent[kind] += 1
+                if report.total % PROGRESS_EVERY == 0 or time.monotonic() - last_progress > 5:
+                    last_progress = time.monotonic()
+                    rate = report.total / max(last_progress - started, 0.001)
+                    progress(f"sent {report.total} so far ({rate:.0f} per second)")
+        finally:
+            with suppress(OSError, smtplib.SMTPException):
+                smtp.quit()
+    return report
+
+
+def _record_refusal(invitation_id: int, report: SendReport) -> None:
+    invitation = db.session.get(Invitation, invitation_id)
+    invitation.send_failures += 1
+    db.session.commit()
+    report.refused += 1
+    if invitation.send_failures >= MAX_SEND_FAILURES:
+        report.given_up += 1

@@ -1,0 +1,58 @@
+"""Erase a person: contact details, answers, drafts, invitations, links and status history.
+
+What remains is one `Erasure` row saying that an erasure happened and how much it removed,
+never whose. Answers given on the anonymous public link carry no participant id and cannot
+be found by email; they were never linked to the person in the first place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+
+from ..extensions import db
+from ..models import (
+    Contact,
+    Draft,
+    Erasure,
+    Invitation,
+    Participant,
+    PersonalLink,
+    Response,
+    StatusChange,
+)
+
+
+@dataclass
+class ErasureReport:
+    participants: int
+    responses: int
+
+
+def erase(email: str) -> ErasureReport:
+    """Delete everything of every participant with this email, in the caller's transaction."""
+    wanted = email.strip().lower()
+    ids = list(
+        db.session.scalars(
+            select(Contact.participant_id).where(func.lower(Contact.email) == wanted)
+        )
+    )
+    if not ids:
+        return ErasureReport(0, 0)
+    invitations = select(Invitation.id).where(Invitation.participant_id.in_(ids))
+    responses = db.session.scalar(
+        select(func.count()).select_from(Response).where(Response.participant_id.in_(ids))
+    )
+    for statement in (
+        delete(PersonalLink).where(PersonalLink.invitation_id.in_(invitations)),
+        delete(Draft).where(Draft.invitation_id.in_(invitations)),
+        delete(Response).where(Response.participant_id.in_(ids)),
+        delete(Invitation).where(Invitation.participant_id.in_(ids)),
+        delete(StatusChange).where(StatusChange.participant_id.in_(ids)),
+        delete(Contact).where(Contact.participant_id.in_(ids)),
+        delete(Participant).where(Participant.id.in_(ids)),
+    ):
+        db.session.execute(statement, execution_options={"synchronize_session": False})
+    db.session.add(Erasure(participants=len(ids), responses=responses))
+    return ErasureReport(len(ids), responses)

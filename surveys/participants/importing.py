@@ -1,0 +1,265 @@
+"""Import participants from a CSV file: columns email (required), name, role, language, status.
+
+Every bad row is reported with its line and reason and left out; the good rows are
+imported. Re-importing the same file changes nothing; a changed status is recorded with
+the day it changed. Reasons never repeat the row's contents, so a report can be shared.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from babel import Locale, UnknownLocaleError
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import ROLES, STATUSES, Contact, Participant, Programme, StatusChange, Term
+
+COLUMNS = ("email", "name", "role", "language", "status")
+MAX_NAME = 200
+
+
+class ImportRefused(Exception):
+    """The whole file or its programme/term cannot be used; one sentence says why."""
+
+
+@dataclass
+class RowProblem:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.created} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{len(self.problems)} bad row(s) left out"
+        )
+
+
+@dataclass
+class Row:
+    line: int
+    email: str
+    name: str | None
+    role: str
+    language: str | None
+    status: str
+
+
+def normalise_email(text: str) -> str:
+    """The address as stored and compared: email-validator's normal form, lower-cased."""
+    return validate_email(text.strip(), check_deliverability=False).normalized.lower()
+
+
+def _language(text: str) -> str:
+    """A Babel locale code (pt-BR -> pt_BR); raises ValueError when Babel does not know it."""
+    try:
+        return str(Locale.parse(text.strip().replace("-", "_")))
+    except (ValueError, TypeError, UnknownLocaleError):
+        raise ValueError(text) from None
+
+
+def read_rows(data: bytes) -> tuple[list[Row], list[RowProblem]]:
+    """Parse and check the CSV; raise ImportRefused when the file as a whole cannot be used."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportRefused(
+            "the file is not UTF-8 text; save it from your spreadsheet as 'CSV UTF-8'"
+        ) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if not reader.fieldnames:
+        raise ImportRefused("the file is empty; the first line must name the columns")
+    header = [(name or "").strip().lower() for name in reader.fieldnames]
+    unknown = [name for name in header if name not in COLUMNS]
+    if unknown:
+        raise ImportRefused(
+            f"unknown column(s) {', '.join(repr(n) for n in unknown)}; "
+            f"the columns are {', '.join(COLUMNS)}"
+        )
+    if "email" not in header:
+        raise ImportRefused("the email column is missing")
+    if len(set(header)) != len(header):
+        raise ImportRefused("a column is named twice")
+    reader.fieldnames = header
+
+    rows, problems, seen = [], [], {}
+    try:
+        for record in reader:
+            # The line the row ends on: its only line, unless a quoted value spans lines.
+            row_line = reader.line_num
+            values = {k: (v or "").strip() for k, v in record.items() if k is not None}
+            if None in record:
+                problems.append(RowProblem(row_line, "more values than columns"))
+                continue
+            if not any(values.values()):
+                continue  # blank lines are not rows
+            problem, row = _check(row_line, values)
+            if row is not None and row.email in seen:
+                problem, row = f"the same email as line {seen[row.email]}", None
+            if row is None:
+                problems.append(RowProblem(row_line, problem))
+                continue
+            seen[row.email] = row_line
+            rows.append(row)
+    except csv.Error as error:
+        raise ImportRefused(f"line {reader.line_num}: not valid CSV ({error})") from None
+    return rows, problems
+
+
+def _check(line: int, values: dict[str, str]) -> tuple[str, Row | None]:
+    if not values.get("email"):
+        return "the email is missing", None
+    try:
+        email = normalise_email(values["email"])
+    except EmailNotValidError:
+        return "the email is not a valid address", None
+    role = values.get("role", "").lower() or "mentee"
+    if role not in ROLES:
+        return f"role must be one of {', '.join(ROLES)}", None
+    status = values.get("status", "").lower() or "active"
+    if status not in STATUSES:
+        return f"status must be one of {', '.join(STATUSES)}", None
+    language = None
+    if values.get("language"):
+        try:
+            language = _language(values["language"])
+        except ValueError:
+            return "the language is not a language code like es, pt-BR or sw", None
+    name = re.sub(r"\s+", " ", values.get("name", "")) or None
+    if name and len(name) > MAX_NAME:
+        return f"the name is longer than {MAX_NAME} characters", None
+    return "", Row(line, email, name, role, language, status)
+
+
+# --- programme and term ---------------------------------------------------------------
+
+
+def find_or_create_programme(text: str) -> Programme:
+    """By code or name, ignoring case; a new programme gets a code made from the name."""
+    wanted = text.strip()
+    if not wanted:
+        raise ImportRefused("the programme is missing")
+    programme = db.session.scalar(
+        select(Programme).where(
+            (func.lower(Programme.code) == wanted.lower())
+            | (func.lower(Programme.name) == wanted.lower())
+        )
+    )
+    if programme is None:
+        code = re.sub(r"[^a-z0-9]+", "-", wanted.lower()).strip("-")[:64] or "programme"
+        programme = Programme(code=code, name=wanted[:200])
+        db.session.add(programme)
+        db.session.flush()
+    return programme
+
+
+def find_or_create_term(programme: Programme, name: str, end: date, start: date | None) -> Term:
+    name = name.strip()
+    if not name:
+        raise ImportRefused("the term is missing")
+    if start is not None and start >= end:
+        raise ImportRefused("the term must start before it ends")
+    term = db.session.scalar(
+        select(Term).where(Term.programme_id == programme.id, Term.name == name)
+    )
+    if term is None:
+        term = Term(programme=programme, name=name[:100], start=start, end=end)
+        db.session.add(term)
+        db.session.flush()
+        return term
+    # Follow-ups count from the end: a different end is a mistake to fix, not to apply.
+    if term.end != end:
+        raise ImportRefused(
+            f"term {name!r} of {programme.name} ends on {term.end.isoformat()}, "
+            f"not {end.isoformat()}"
+        )
+    if start is not None and term.start is None:
+        term.start = start
+    return term
+
+
+# --- the import -----------------------------------------------------------------------
+
+
+def import_participants(
+    data: bytes,
+    programme: str,
+    term: str,
+    term_end: date,
+    today: date,
+    term_start: date | None = None,
+) -> ImportReport:
+    """Import the good rows into the session (the caller commits); report every bad one."""
+    rows, problems = read_rows(data)
+    report = ImportReport(problems=problems)
+    the_term = find_or_create_term(find_or_create_programme(programme), term, term_end, term_start)
+    existing = {
+        contact.email: contact.participant
+        for contact in db.session.scalars(
+            select(Contact)
+            .join(Participant, Contact.participant_id == Participant.id)
+            .where(Participant.term_id == the_term.id)
+        )
+    }
+    for row in rows:
+        participant = existing.get(row.email)
+        if participant is None:
+            _create(the_term, row, today)
+            report.created += 1
+        elif _update(participant, row, today):
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    db.session.flush()
+    return report
+
+
+def _create(term: Term, row: Row, today: date) -> None:
+    participant = Participant(
+        term=term,
+        role=row.role,
+        status=row.status,
+        status_changed_on=today,
+        language=row.language,
+    )
+    participant.contact = Contact(name=row.name, email=row.email)
+    participant.status_changes.append(StatusChange(status=row.status, changed_on=today))
+    db.session.add(participant)
+
+
+def _update(participant: Participant, row: Row, today: date) -> bool:
+    changed = False
+    if participant.status != row.status:
+        set_status(participant, row.status, today)
+        changed = True
+    for attribute, value in (("role", row.role), ("language", row.language)):
+        if getattr(participant, attribute) != value:
+            setattr(participant, attribute, value)
+            changed = True
+    if participant.contact.name != row.name:
+        participant.contact.name = row.name
+        changed = True
+    return changed
+
+
+def set_status(participant: Participant, status: str, on: date) -> None:
+    """Change the status and record the day, for the failure and withdrawal rates."""
+    participant.status = status
+    participant.status_changed_on = on
+    participant.status_changes.append(StatusChange(status=status, changed_on=on))

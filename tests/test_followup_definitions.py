@@ -1,0 +1,209 @@
+"""The bundled follow-ups (1 and 5 years) carry the outcome fields, and behave as asked:
+still contributing (same project / other projects / no), how often, occupation and job,
+whether the mentorship helped, recommending the programme, mentoring now."""
+
+from __future__ import annotations
+
+import pytest
+
+from surveys.config import BUNDLED_SURVEYS_DIR
+from surveys.definitions import read_definition
+from surveys.demographics import block_names, load_block
+from surveys.extensions import db
+from surveys.survey_versions import store_definition
+
+FOLLOWUPS = ["followup-1y", "followup-5y"]
+LANGUAGES = ["en", "es", "pt_BR", "fr", "sw", "ar"]
+
+
+def bundled(survey_id: str) -> dict:
+    definition, problems = read_definition(BUNDLED_SURVEYS_DIR / f"{survey_id}.yaml", strict=True)
+    assert problems == [], [str(p) for p in problems]
+    return definition
+
+
+def questions_of(definition: dict) -> dict[str, dict]:
+    return {q["name"]: q for page in definition["pages"] for q in page["questions"]}
+
+
+@pytest.fixture(params=FOLLOWUPS)
+def followup(request, app) -> str:
+    """A bundled follow-up stored as a survey version; its id."""
+    with app.app_context():
+        store_definition(bundled(request.param))
+        db.session.commit()
+    return request.param
+
+
+def start(respondent, survey_id: str, lang: str | None = None):
+    person = respondent(survey_id)
+    person.open(f"/s/{survey_id}" + (f"?lang={lang}" if lang else ""))
+    return person
+
+
+# --- the definitions ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("survey_id", FOLLOWUPS)
+def test_followups_carry_the_outcome_fields_and_no_demographics(survey_id):
+    definition = bundled(survey_id)
+    assert definition["version"] == 3
+    assert definition["languages"] == LANGUAGES
+    # Completed mentees get it one or five years after their term's end.
+    schedule = definition["schedule"]
+    assert (schedule["wave"], schedule["from"], schedule["after"]) == (
+        survey_id,
+        "term_end",
+        survey_id.removeprefix("followup-"),
+    )
+    assert (schedule["roles"], schedule["statuses"]) == (["mentee"], ["completed"])
+    questions = questions_of(definition)
+    assert list(questions) == [
+        "still_contributing",
+        "contribution_frequency",
+        "not_contributing_reasons",
+        "occupation",
+        "job_category",
+        "mentorship_helped_job",
+        "recommend",
+        "mentoring_now",
+        "would_mentor",
+        "comments",
+    ]
+    still = questions["still_contributing"]
+    assert (still["type"], still["list"], still["required"]) == (
+        "select_multiple",
+        "contribution_places",
+        True,
+    )
+    codes = [c["code"] for c in definition["choices"]["contribution_places"]]
+    assert codes == ["same_project", "other_projects", "no"]
+    assert set(still["constraint_message"]) == set(LANGUAGES)
+    assert (questions["mentoring_now"]["type"], questions["mentoring_now"]["list"]) == (
+        "select_one",
+        "yes_no",
+    )
+
+    # Outcomes are harmless to export; only what people type is held back.
+    privacy = {name: q["privacy"] for name, q in questions.items()}
+    assert privacy.pop("comments") == "free_text"
+    assert set(privacy.values()) == {"none"}
+
+    # Follow-ups never ask demographics again: that was the intake's job.
+    demographic = {q["name"] for b in block_names() for q in load_block(b)["questions"]}
+    assert not demographic & set(questions)
+    assert definition["code_lists"] == {}
+
+
+# --- answering them -----------------------------------------------------------------
+
+
+def test_an_alumnus_who_no_longer_contributes_is_asked_why_not_how_often(
+    followup, respondent, responses_of
+):
+    person = start(respondent, followup)
+    assert "Page 1 of 3" in person.last.text
+    assert person.questions() == ["still_contributing"]
+
+    page = person.post(1, {"still_contributing": "no"})
+    assert page.status_code == 200 and "opened more questions" in page.text
+    assert "not_contributing_reasons" in person.questions()
+    assert "contribution_frequency" not in person.questions()
+
+    person.post(
+        1,
+        {
+            "still_contributing": "no",
+            "not_contributing_reasons": ["time", "other"],
+            "not_contributing_reasons_other": "Caring for my family",
+        },
+    )
+    assert "Page 2 of 3" in person.last.text
+    person.post(2, {"occupation": "student"})
+    assert "Page 3 of 3" in person.last.text
+    assert "would_mentor" in person.questions()
+    page = person.post(
+        3,
+        {"recommend": "probably", "mentoring_now": "no", "would_mentor": "maybe"},
+        action="submit",
+    )
+    assert page.status_code == 200 and "Thank you" in page.text
+
+    [(locale, answers)] = responses_of(followup)
+    assert locale == "en"
+    assert answers == {
+        "still_contributing": ["no"],
+        "not_contributing_reasons": ["time", "other"],
+        "not_contributing_reasons_other": "Caring for my family",
+        "occupation": "student",
+        "recommend": "probably",
+        "mentoring_now": "no",
+        "would_mentor": "maybe",
+    }
+
+
+def test_contributors_are_asked_how_often_and_mentors_not_whether_they_would(
+    followup, respondent, responses_of
+):
+    person = start(respondent, followup)
+    contributing = {"still_contributing": ["same_project", "other_projects"]}
+    person.post(1, contributing)
+    assert "contribution_frequency" in person.questions()
+    assert "not_contributing_reasons" not in person.questions()
+    person.post(1, {**contributing, "contribution_frequency": "monthly"})
+
+    person.post(2, {"occupation": "employed"})
+    assert {"job_category", "mentorship_helped_job"} <= set(person.questions())
+    person.post(
+        2,
+        {
+            "occupation": "employed",
+            "job_category": "software_engineering",
+            "mentorship_helped_job": "a_lot",
+        },
+    )
+    assert "Page 3 of 3" in person.last.text
+    # Someone who mentors now is not asked whether they would like to: a stale answer
+    # sent anyway is dropped.
+    page = person.post(
+        3,
+        {"recommend": "definitely", "mentoring_now": "yes", "would_mentor": "no"},
+        action="submit",
+    )
+    assert page.status_code == 200 and "Thank you" in page.text
+
+    [(_, answers)] = responses_of(followup)
+    assert answers == {
+        "still_contributing": ["same_project", "other_projects"],
+        "contribution_frequency": "monthly",
+        "occupation": "employed",
+        "job_category": "software_engineering",
+        "mentorship_helped_job": "a_lot",
+        "recommend": "definitely",
+        "mentoring_now": "yes",
+    }
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("en", "Please choose “No” on its own, or one or both “Yes” answers."),
+        ("es", "Elige solo “No”, o bien una o las dos respuestas con “Sí”."),
+    ],
+)
+def test_no_cannot_be_combined_with_a_yes(followup, respondent, responses_of, lang, message):
+    person = start(respondent, followup, lang)
+    page = person.post(1, {"still_contributing": ["same_project", "no"]})
+    assert page.status_code == 422
+    assert person.errors() == {"still_contributing": message}
+    # The answers are kept on the page to be corrected.
+    checked = [i["value"] for i in person.page.select("input[name=still_contributing][checked]")]
+    assert checked == ["same_project", "no"]
+    assert responses_of(followup) == []
+
+
+def test_still_contributing_is_required(followup, respondent):
+    person = start(respondent, followup)
+    page = person.post(1, {})
+    assert page.status_code == 422
+    assert list(person.errors()) == ["still_contributing"]
