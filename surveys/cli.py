@@ -162,9 +162,11 @@ def list_command() -> None:
 
 
 def register(app: Flask) -> None:
+    from .export_cli import export_command
     from .followups.cli import followups_cli
     from .participants.cli import participants_cli
 
     app.cli.add_command(surveys_cli)
     app.cli.add_command(participants_cli)
     app.cli.add_command(followups_cli)
+    app.cli.add_command(export_command)

@@ -257,3 +257,19 @@ class Erasure(db.Model):
     erased_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     participants: Mapped[int] = mapped_column(Integer)
     responses: Mapped[int] = mapped_column(Integer)
+
+
+# --- audit ------------------------------------------------------------------------------
+
+
+class AuditEvent(db.Model):
+    """Who did what and when: exports (with options and k achieved), erasures, sign-ins …
+    Details hold options and counts, never answers or contact details."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

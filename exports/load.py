@@ -1,0 +1,95 @@
+"""Read responses for an export, in chunks, with SQLAlchemy Core only (no Flask, no models).
+
+Only what an export may use is selected: answers, the survey version, the wave, the
+submission time, and the participant's opaque id with their programme and term. The
+contacts table is never named here. People who withdrew their consent are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import JSON, Connection, DateTime, column, select, table
+from sqlalchemy.dialects.postgresql import JSONB
+
+# The same column types as the models, so JSON and times come back as Python values.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+responses = table(
+    "responses",
+    column("id"),
+    column("survey_version_id"),
+    column("wave"),
+    column("submitted_at", DateTime(timezone=True)),
+    column("answers", JSONType),
+    column("participant_id"),
+)
+survey_versions = table(
+    "survey_versions", column("id"), column("survey_id"), column("definition", JSONType)
+)
+participants = table(
+    "participants",
+    column("id"),
+    column("public_id"),
+    column("term_id"),
+    column("consent_withdrawn_at"),
+)
+terms = table("terms", column("id"), column("name"), column("programme_id"))
+programmes = table("programmes", column("id"), column("code"))
+
+
+@dataclass
+class Source:
+    """The surveys an export reads, and its filters."""
+
+    survey_id: str
+    with_followups: bool = False
+    programme: str | None = None
+    term: str | None = None
+    chunk_size: int = 5000
+
+
+def definitions(connection: Connection, source: Source) -> dict[int, dict]:
+    """Survey version id -> definition, for the survey and (when asked) its follow-ups."""
+    rows = connection.execute(
+        select(survey_versions.c.id, survey_versions.c.survey_id, survey_versions.c.definition)
+    )
+    chosen = {}
+    for version_id, survey_id, definition in rows:
+        wave = (definition.get("schedule") or {}).get("wave") or ""
+        if survey_id == source.survey_id or (source.with_followups and wave.startswith("followup")):
+            chosen[version_id] = definition
+    return chosen
+
+
+def chunks(
+    connection: Connection, source: Source, version_ids: list[int]
+) -> Iterator[list[dict[str, Any]]]:
+    """Responses as dicts, `chunk_size` at a time, read with a server-side cursor."""
+    query = (
+        select(
+            responses.c.id,
+            responses.c.survey_version_id,
+            responses.c.wave,
+            responses.c.submitted_at,
+            responses.c.answers,
+            participants.c.public_id,
+            terms.c.name.label("term"),
+            programmes.c.code.label("programme"),
+        )
+        .select_from(
+            responses.outerjoin(participants, responses.c.participant_id == participants.c.id)
+            .outerjoin(terms, participants.c.term_id == terms.c.id)
+            .outerjoin(programmes, terms.c.programme_id == programmes.c.id)
+        )
+        .where(responses.c.survey_version_id.in_(version_ids))
+        .where(participants.c.consent_withdrawn_at.is_(None))
+        .order_by(responses.c.id)
+    )
+    if source.term is not None:
+        query = query.where(terms.c.name == source.term)
+    result = connection.execution_options(yield_per=source.chunk_size).execute(query)
+    for partition in result.mappings().partitions():
+        yield [dict(row) for row in partition]

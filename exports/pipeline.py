@@ -1,0 +1,362 @@
+"""The export, step by step: load -> flatten -> drop -> pseudonymise -> coarsen times ->
+generalise quasi-identifiers -> suppress -> shuffle. Each step is a function of its own;
+`build` runs them in order and returns the table, its columns and the methodology.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection
+
+from . import kanon, load
+from .columns import SUPPRESSED, Column
+from .flatten import by_question, columns_of, flat_row, merge_columns, typed_frame
+
+DROPPED_CLASSES = ("identifier", "free_text", "never")
+PID_LENGTH = 16
+
+
+@dataclass
+class Options:
+    k: int = 5
+    max_suppression: float = 0.05
+    with_followups: bool = False
+    programme: str | None = None
+    term: str | None = None
+    chunk_size: int = 5000
+
+
+# --- load and flatten -----------------------------------------------------------------
+
+
+def load_table(
+    connection: Connection,
+    survey_id: str,
+    options: Options,
+    progress: Callable[[int], None] = lambda n: None,
+) -> tuple[pd.DataFrame, list[Column], dict[int, dict]]:
+    """All responses to export as one flat table (meta columns first), chunk by chunk."""
+    source = load.Source(
+        survey_id, options.with_followups, options.programme, options.term, options.chunk_size
+    )
+    definitions = load.definitions(connection, source)
+    if not definitions:
+        raise LookupError(f"no survey {survey_id!r}")
+    per_version = {vid: columns_of(d) for vid, d in definitions.items()}
+    # The exported survey's own questions first, newest version first; then follow-ups.
+    order = sorted(per_version, key=lambda v: (definitions[v]["id"] != survey_id, -v))
+    columns = merge_columns(per_version[vid] for vid in order)
+    grouped = {vid: by_question(cols) for vid, cols in per_version.items()}
+    frames, read = [], 0
+    for chunk in load.chunks(connection, source, list(definitions)):
+        rows = []
+        for record in chunk:
+            definition = definitions[record["survey_version_id"]]
+            if not _in_programme(record, definition, options.programme):
+                continue
+            row = flat_row(record["answers"], grouped[record["survey_version_id"]])
+            row["_person"] = record["public_id"] or f"response-{record['id']}"
+            row["_wave"] = record["wave"] or definition["id"]
+            row["_submitted_at"] = record["submitted_at"]
+            rows.append(row)
+        meta = [Column("_person", ""), Column("_wave", ""), Column("_submitted_at", "")]
+        frame = typed_frame(rows, meta + columns)
+        frame["_submitted_at"] = pd.to_datetime(
+            pd.Series([r["_submitted_at"] for r in rows], dtype=object), utc=True
+        )
+        frames.append(frame)
+        read += len(chunk)
+        progress(read)
+    if not frames:
+        frames.append(typed_frame([], [Column("_person", ""), Column("_wave", "")] + columns))
+        frames[0]["_submitted_at"] = pd.Series(dtype="datetime64[ns, UTC]")
+    data = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    for column in columns:
+        if column.codes is not None and column.type == "string":
+            data[column.name] = data[column.name].astype("category")
+    return data, columns, definitions
+
+
+def _in_programme(record: dict, definition: dict, programme: str | None) -> bool:
+    """Personal-link answers by the participant's programme; anonymous intakes by their
+    answer to the programme question."""
+    if programme is None:
+        return True
+    if record["programme"] is not None:
+        return record["programme"] == programme
+    question = definition.get("programme_question")
+    return question is not None and record["answers"].get(question) == programme
+
+
+# --- the anonymising steps --------------------------------------------------------------
+
+
+def drop_identifying(data: pd.DataFrame, columns: list[Column]) -> tuple[list[Column], list[str]]:
+    """Identifiers, free text and anything marked `export: never` leave the table."""
+    dropped = [c.name for c in columns if c.privacy in DROPPED_CLASSES]
+    for name in dropped:
+        del data[name]
+    return [c for c in columns if c.name not in dropped], dropped
+
+
+def pseudonymise(people: pd.Series, key: bytes) -> pd.Series:
+    """HMAC-SHA256 of each person's opaque id under a key made for this export only."""
+    unique = people.unique()
+    digest = {
+        person: hmac.new(key, str(person).encode(), hashlib.sha256).hexdigest()[:PID_LENGTH]
+        for person in unique
+    }
+    return people.map(digest).astype("string")
+
+
+def year_quarter(times: pd.Series) -> pd.Series:
+    """A submission time as its year and quarter: '2026-Q3'."""
+    periods = times.dt.tz_convert(None).dt.to_period("Q").astype("string")
+    return periods.str.replace("Q", "-Q", regex=False).astype("string")
+
+
+def quasi_identifiers(
+    columns: list[Column], definitions: dict[int, dict]
+) -> list[kanon.QuasiIdentifier]:
+    """One per quasi-identifying question, with its code list's hierarchy."""
+    questions: dict[str, dict] = {}
+    hierarchies: dict[str, list | None] = {}
+    for definition in definitions.values():
+        for page in definition["pages"]:
+            for question in page["questions"]:
+                questions.setdefault(question["name"], question)
+                info = definition.get("code_lists", {}).get(question.get("list") or "")
+                if info and question["name"] not in hierarchies:
+                    hierarchies[question["name"]] = info.get("hierarchy")
+    names = list(dict.fromkeys(c.question for c in columns if c.privacy == "quasi_identifier"))
+    return [
+        kanon.QuasiIdentifier.from_hierarchy(
+            name, hierarchies.get(name), multi=questions[name]["type"] == "select_multiple"
+        )
+        for name in names
+    ]
+
+
+def _answer_values(data: pd.DataFrame, columns: list[Column], qi) -> pd.Series:
+    """Each row's answer to a quasi-identifier as one string ('missing' when none)."""
+    if not qi.multi:
+        values = data[qi.name].astype("object")
+        return values.where(values.notna(), kanon.MISSING).astype(str)
+    code_columns = [c.name for c in columns if c.question == qi.name and c.type == "integer"]
+    codes = [name.split("__", 1)[1] for name in code_columns]
+    block = data[code_columns].fillna(0).to_numpy(dtype=np.int8)
+    answered = data[code_columns].notna().any(axis=1).to_numpy()
+    joined = [
+        kanon.CODE_SEPARATOR.join(code for code, on in zip(codes, row, strict=True) if on)
+        for row in block
+    ]
+    return pd.Series(
+        np.where(answered, np.asarray(joined, dtype=object), kanon.MISSING), index=data.index
+    )
+
+
+def people_table(data: pd.DataFrame, columns: list[Column], qis: list) -> pd.DataFrame:
+    """One row per person: each quasi-identifier over all the waves that asked it, in
+    wave order (a wave that did not ask a question adds nothing to the person's record)."""
+    person = data["_person"].astype(str)
+    wave = data["_wave"].astype(str)
+    per_person = {}
+    for qi in qis:
+        names = [c.name for c in columns if c.question == qi.name]
+        answered_in = set(wave[data[names].notna().any(axis=1)])
+        frame = pd.DataFrame(
+            {"person": person, "wave": wave, "value": _answer_values(data, columns, qi)}
+        )
+        frame = frame[frame["wave"].isin(answered_in)].sort_values(["person", "wave"])
+        joined = frame.groupby("person", sort=False)["value"].agg(kanon.WAVE_SEPARATOR.join)
+        per_person[qi.name] = joined.reindex(person.unique(), fill_value=kanon.MISSING)
+    table = pd.DataFrame(per_person, index=pd.Index(person.unique(), name="person"))
+    return table
+
+
+def generalise(data: pd.DataFrame, columns: list[Column], qi, level: int) -> list[Column]:
+    """Rewrite a quasi-identifier's column(s) at the chosen level; returns the new columns."""
+    if level == 0:
+        return columns
+    level_name = qi.levels[level]
+    mine = [c for c in columns if c.question == qi.name]
+    if not qi.multi:
+        (column,) = mine
+        values = data[qi.name].astype("object")
+        mapped = values.map(lambda v: v if pd.isna(v) else qi.code_at(v, level))
+        if level == qi.top:
+            mapped = values.map(lambda v: v if pd.isna(v) else SUPPRESSED)
+        data[qi.name] = mapped.astype("category")
+        present = sorted(str(v) for v in data[qi.name].dropna().unique())
+        column.codes = {code: (column.codes or {}).get(code, code) for code in present}
+        column.treatment.append(f"generalised to level {level_name!r}")
+        return columns
+    # Multi-select: 0/1 columns per original code -> per generalised code (or none at all).
+    index = columns.index(mine[0])
+    rest = [c for c in columns if c.question != qi.name]
+    if level == qi.top:
+        for column in mine:
+            del data[column.name]
+        return rest
+    groups: dict[str, list[str]] = {}
+    for column in mine:
+        code = column.name.split("__", 1)[1]
+        groups.setdefault(qi.code_at(code, level), []).append(column.name)
+    new_columns = []
+    for code, names in groups.items():
+        name = f"{qi.name}__{code}"
+        merged = data[names].max(axis=1).astype("Int8")
+        for old in names:
+            del data[old]
+        data[name] = merged
+        title = mine[0].title.split(": ")[0]
+        new_columns.append(
+            Column(
+                name,
+                f"{title}: {code}",
+                "integer",
+                codes={"0": "not chosen", "1": "chosen"},
+                question=qi.name,
+                privacy="quasi_identifier",
+                treatment=[f"generalised to level {level_name!r}"],
+            )
+        )
+    return rest[:index] + new_columns + rest[index:]
+
+
+def suppress(data: pd.DataFrame, columns: list[Column], qis: list, people: set) -> None:
+    """The quasi-identifiers of these people become 'suppressed' (multi-selects empty)."""
+    rows = data["_person"].astype(str).isin({str(p) for p in people})
+    if not rows.any():
+        return
+    for qi in qis:
+        names = [c.name for c in columns if c.question == qi.name and c.name in data]
+        for name in names:
+            if qi.multi:
+                data.loc[rows, name] = pd.NA
+            else:
+                series = data[name].astype("object")
+                series[rows & series.notna()] = SUPPRESSED
+                data[name] = series.astype("category")
+
+
+# --- all together -------------------------------------------------------------------------
+
+
+def anonymise(
+    data: pd.DataFrame,
+    columns: list[Column],
+    definitions: dict[int, dict],
+    options: Options,
+    seed: int | None = None,
+) -> tuple[pd.DataFrame, list[Column], dict]:
+    """Every step after loading. Raises kanon.CannotAnonymise when k cannot be met."""
+    # Own copies: generalising rewrites codes and treatments.
+    columns = [
+        Column(**{**vars(c), "codes": dict(c.codes) if c.codes else c.codes, "treatment": []})
+        for c in columns
+    ]
+    columns, dropped = drop_identifying(data, columns)
+    qis = quasi_identifiers(columns, definitions)
+    people = people_table(data, columns, qis)
+    result = kanon.search(people, qis, options.k, options.max_suppression)
+    for qi in qis:
+        columns = generalise(data, columns, qi, result.level_index[qi.name])
+    suppress(data, columns, qis, result.suppressed)
+    removed = 0
+    if 0 < len(result.suppressed) < options.k:
+        # Too few to hide among themselves: their records leave the export.
+        gone = data["_person"].astype(str).isin({str(p) for p in result.suppressed})
+        removed = int(gone.sum())
+        data = data.loc[~gone]
+
+    sensitive = [
+        c.name for c in columns if c.privacy == "sensitive" and c.type == "string" and c.codes
+    ]
+    classes = _classes(people, qis, result)
+    diversity = kanon.l_diversity(
+        data["_person"].astype(str).map(classes),
+        data[sensitive],
+    )
+
+    key = secrets.token_bytes(32)  # made for this export, never stored
+    out = pd.DataFrame(
+        {
+            "pid": pseudonymise(data["_person"].astype(str), key),
+            "wave": data["_wave"].astype("string"),
+            "period": year_quarter(data["_submitted_at"]),
+        }
+    )
+    del key
+    rest = data[[c.name for c in columns]]
+    out = pd.concat([out, rest], axis=1)
+    rng = np.random.default_rng(seed)
+    out = out.iloc[rng.permutation(len(out))].reset_index(drop=True)
+
+    meta_columns = [
+        Column(
+            "pid",
+            "Pseudonym of the person, valid in this bundle only",
+            treatment=[
+                "HMAC-SHA256 of the participant id under a random key made for this export "
+                "and thrown away"
+            ],
+        ),
+        Column("wave", "Which survey moment: intake, followup-1y, followup-5y, …"),
+        Column(
+            "period",
+            "Year and quarter the answers were submitted",
+            treatment=["submission time coarsened to year-quarter"],
+        ),
+    ]
+    periods = out["period"].dropna()
+    methodology = {
+        "k": options.k,
+        "k_achieved": result.k_achieved,
+        "max_suppression": options.max_suppression,
+        "quasi_identifiers": [qi.name for qi in qis],
+        "sensitive": sensitive,
+        "records": int(len(out)),
+        "people": result.people,
+        "records_suppressed": int(
+            data["_person"].astype(str).isin({str(p) for p in result.suppressed}).sum()
+        )
+        + removed,
+        "people_suppressed": len(result.suppressed),
+        "suppression": (
+            "the quasi-identifier values of people in classes smaller than k are replaced "
+            "by 'suppressed' (multi-select columns left empty); when fewer than k people "
+            "are suppressed, their records are removed instead"
+        ),
+        "records_removed": removed,
+        "generalisation": result.levels,
+        "lattice_nodes_evaluated": result.evaluated,
+        "l_diversity": diversity,
+        "dropped": dropped + ["response ids", "participant ids", "submission times", "locale"],
+        "period": [periods.min(), periods.max()] if len(periods) else None,
+        "rows_shuffled": True,
+        "with_followups": options.with_followups,
+        "programme": options.programme,
+        "term": options.term,
+        "created": datetime.now().astimezone().date().isoformat(),
+    }
+    return out, meta_columns + columns, methodology
+
+
+def _classes(people: pd.DataFrame, qis: list, result: kanon.Result) -> dict[str, str]:
+    """Person -> their equivalence class (generalised values) under the chosen levels."""
+    keys = pd.Series("", index=people.index, dtype=object)
+    for qi in qis:
+        level = result.level_index[qi.name]
+        keys = keys + "\x1d" + people[qi.name].map(lambda v, q=qi, lv=level: q.generalise(v, lv))
+    for person in result.suppressed:
+        keys[person] = SUPPRESSED
+    return {str(k): v for k, v in keys.items()}

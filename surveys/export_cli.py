@@ -1,0 +1,76 @@
+"""`flask --app wsgi export SURVEY … --out FILE.zip`: an anonymised bundle for research."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from exports import FORMATS
+
+
+@click.command("export")
+@with_appcontext
+@click.argument("survey")
+@click.option("--with-followups", is_flag=True, help="Add the follow-up answers, joined by pid.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@click.option(
+    "--k",
+    type=click.IntRange(min=2),
+    default=5,
+    show_default=True,
+    help="Every combination of quasi-identifiers covers at least k people.",
+)
+@click.option(
+    "--max-suppression",
+    type=click.FloatRange(0, 1),
+    default=0.05,
+    show_default=True,
+    help="The largest share of people whose quasi-identifiers may be suppressed.",
+)
+@click.option("--programme", help="Only this programme (code, e.g. gsoc).")
+@click.option("--term", help="Only this term (participants' answers from personal links).")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="The zip file to write.",
+)
+def export_command(survey, with_followups, fmt, k, max_suppression, programme, term, out):
+    """Export SURVEY's answers, anonymised, as a zip bundle with codebook and methodology."""
+    # Imported here: pandas takes a while to load, and only this command needs it.
+    from exports.pipeline import Options
+
+    from .exporting import ExportRefused, count_responses, run_export
+
+    options = Options(
+        k=k,
+        max_suppression=max_suppression,
+        with_followups=with_followups,
+        programme=programme,
+        term=term,
+    )
+    total = count_responses(survey)
+    with click.progressbar(length=total, label="reading responses", file=sys.stderr) as bar:
+        done = {"n": 0}
+
+        def progress(read: int) -> None:
+            bar.update(read - done["n"])
+            done["n"] = read
+
+        try:
+            methodology = run_export(
+                survey, options, fmt, out, actor=f"cli:{getpass.getuser()}", progress=progress
+            )
+        except ExportRefused as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(
+        f"wrote {out}: {methodology['records']} records, k={methodology['k']} "
+        f"(achieved {methodology['k_achieved']}), {methodology['records_suppressed']} "
+        f"record(s) suppressed"
+    )
+    for column, level in methodology["generalisation"].items():
+        if level != "original":
+            click.echo(f"  {column}: generalised to {level}")

@@ -1,0 +1,92 @@
+"""`flask --app wsgi export …` as an analyst runs it: the bundle, the audit log, refusals."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from surveys.extensions import db
+from surveys.models import AuditEvent
+from tests.test_export_pipeline import programme_data  # noqa: F401 (a fixture)
+
+BUNDLE = {"datapackage.json", "codebook.csv", "methodology.json", "README.txt"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet", "json", "dta"])
+def test_export_writes_the_bundle_in_each_format(app, runner, programme_data, tmp_path, fmt):  # noqa: F811
+    out = tmp_path / f"intake.{fmt}.zip"
+    result = runner.invoke(
+        args=["export", "intake", "--with-followups", "--format", fmt, "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "110 records, k=5 (achieved" in result.output
+    with zipfile.ZipFile(out) as bundle:
+        assert set(bundle.namelist()) == BUNDLE | {f"data.{fmt}"}
+        methodology = json.loads(bundle.read("methodology.json"))
+        raw = bundle.read(f"data.{fmt}")
+    assert methodology["k"] == 5 and methodology["k_achieved"] >= 5
+    assert methodology["records"] == 110
+    for key in (
+        "quasi_identifiers",
+        "sensitive",
+        "records_suppressed",
+        "generalisation",
+        "dropped",
+    ):
+        assert key in methodology
+    if fmt == "csv":
+        data = pd.read_csv(io.BytesIO(raw))
+        assert list(data.columns[:3]) == ["pid", "wave", "period"]
+        assert set(data["wave"]) == {"intake", "followup-1y"}
+
+
+def test_every_export_is_audited_without_answers(app, runner, programme_data, tmp_path):  # noqa: F811
+    out = tmp_path / "a.zip"
+    assert runner.invoke(args=["export", "intake", "--k", "3", "--out", str(out)]).exit_code == 0
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent))
+    assert event.action == "export" and event.actor.startswith("cli:")
+    assert event.details["k"] == 3 and event.details["k_achieved"] >= 3
+    assert 65 <= event.details["records"] <= 70  # a few may be suppressed
+    assert set(event.details) == {
+        "survey",
+        "format",
+        "k",
+        "max_suppression",
+        "with_followups",
+        "programme",
+        "term",
+        "k_achieved",
+        "records",
+        "records_suppressed",
+    }
+
+
+def test_an_export_that_cannot_protect_anyone_is_refused(app, runner, tmp_path):
+    assert runner.invoke(args=["surveys", "load"]).exit_code == 0
+    out = tmp_path / "none.zip"
+    result = runner.invoke(args=["export", "intake", "--out", str(out)])
+    assert result.exit_code == 1
+    assert "nothing exported: only 0 people" in result.output
+    assert not out.exists()
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent.action)) == "export refused"
+
+
+def test_an_unknown_survey_is_named(app, runner, tmp_path):
+    result = runner.invoke(args=["export", "nope", "--out", str(tmp_path / "x.zip")])
+    assert result.exit_code == 1
+    assert "there is no survey 'nope'" in result.output
+
+
+def test_bad_options_are_refused_by_the_command(runner, tmp_path):
+    out = str(tmp_path / "x.zip")
+    assert runner.invoke(args=["export", "intake", "--k", "1", "--out", out]).exit_code == 2
+    assert runner.invoke(args=["export", "intake", "--format", "sav", "--out", out]).exit_code == 2
+    bad = runner.invoke(args=["export", "intake", "--max-suppression", "1.5", "--out", out])
+    assert bad.exit_code == 2

@@ -1,0 +1,171 @@
+"""The export pipeline over a real database: what leaves, what stays, and k holds."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from exports import kanon, pipeline
+from exports.columns import SUPPRESSED
+from surveys.extensions import db
+from surveys.models import Contact, Participant, Programme, Response, SurveyVersion, Term
+from surveys.survey_versions import latest_version
+
+COUNTRIES = ["KEN"] * 10 + ["BRA"] * 8 + ["IND"] * 6 + ["NGA"] * 5
+AGES = ["18-24"] * 5 + ["25-29"] * 4 + ["30-34"] * 2 + ["35-39"]
+
+
+def intake_answers(rng: random.Random, **override) -> dict:
+    answers = {
+        "consent": True,
+        "programme": rng.choice(["gsoc", "lfx"]),
+        "project_area": rng.sample(["docs", "code", "design"], k=rng.randint(1, 2)),
+        "motivation_text": "I love open source — write to me at lena@example.org",
+        "prior_contributions": rng.choice(["never", "few"]),
+        "years_programming": rng.randint(0, 10),
+        "age_range": rng.choice(AGES),
+        "country": rng.choice(COUNTRIES),
+        "gender": [rng.choice(["woman", "man", "woman", "man", "non_binary"])],
+        "gender_self_describe": "my own words",
+        "qualification_earned": rng.choice(["ED3", "ED6", "ED6", "ED7"]),
+        "relative_income": rng.choice(["below", "average", "above"]),
+    }
+    answers.update(override)
+    return answers
+
+
+@pytest.fixture
+def programme_data(app, runner):
+    """70 mentees with personal-link intakes, 40 of them with a 1-year follow-up."""
+    assert runner.invoke(args=["surveys", "load"]).exit_code == 0
+    rng = random.Random(7)
+    with app.app_context():
+        intake = latest_version("intake")
+        followup = latest_version("followup-1y")
+        gsoc = Programme(code="gsoc", name="Google Summer of Code")
+        term = Term(programme=gsoc, name="2025", end=date(2025, 9, 1))
+        db.session.add_all([gsoc, term])
+        for i in range(70):
+            person = Participant(
+                term=term, role="mentee", status="completed", status_changed_on=date(2025, 9, 1)
+            )
+            person.contact = Contact(name=f"Person {i}", email=f"person{i}@example.org")
+            db.session.add(person)
+            db.session.flush()
+            override = {}
+            if i == 0:  # the only 60-64-year-old, from Iceland
+                override = {"age_range": "60-64", "country": "ISL"}
+            db.session.add(_response(intake, person, "intake", intake_answers(rng, **override)))
+            if i < 40:
+                db.session.add(
+                    _response(
+                        followup,
+                        person,
+                        "followup-1y",
+                        {
+                            "still_contributing": rng.choice([["same_project"], ["no"]]),
+                            "occupation": rng.choice(["employed", "student"]),
+                            "recommend": "definitely",
+                            "comments": '=HYPERLINK("http://evil")',
+                        },
+                    )
+                )
+        db.session.commit()
+        return {"intake": intake.id}
+
+
+def _response(version: SurveyVersion, person: Participant, wave: str, answers: dict) -> Response:
+    return Response(
+        survey_version_id=version.id,
+        locale="en",
+        started_at=datetime(2025, 7, 1, tzinfo=UTC),
+        submitted_at=datetime(2025, 8, 14, 10, 30, tzinfo=UTC),
+        answers=answers,
+        submission_key=f"{wave}-{person.public_id}",
+        wave=wave,
+        participant_id=person.id,
+    )
+
+
+def export(app, **options):
+    with app.app_context():
+        opts = pipeline.Options(**options)
+        with db.engine.connect() as connection:
+            data, columns, definitions = pipeline.load_table(connection, "intake", opts)
+        return pipeline.anonymise(data, columns, definitions, opts, seed=1)
+
+
+def person_classes(table: pd.DataFrame, qis: list[str]) -> pd.Series:
+    """Equivalence class sizes, counting each person once over all their rows."""
+    names = [c for c in table.columns if c in qis or c.split("__")[0] in qis]
+    # Here only the intake asks quasi-identifiers: a person's intake row is their record.
+    intakes = table[table["wave"] == "intake"]
+    assert intakes["pid"].is_unique
+    values = intakes[names].astype(object).fillna("NA").astype(object).map(str)
+    return values.agg("|".join, axis=1).value_counts()
+
+
+def test_no_identifier_contact_or_free_text_leaves(app, programme_data):
+    table, columns, methodology = export(app, with_followups=True)
+    text = table.to_csv()
+    for secret in ("example.org", "Person 1", "my own words", "HYPERLINK", "lena"):
+        assert secret not in text
+    assert "motivation_text" not in table and "gender_self_describe" not in table
+    assert "comments" not in table and "programme_other" not in table
+    assert {"motivation_text", "gender_self_describe", "comments"} <= set(methodology["dropped"])
+    with app.app_context():
+        public_ids = db.session.scalars(select(Participant.public_id)).all()
+    assert not set(public_ids) & set(table["pid"])
+    assert list(table.columns[:3]) == ["pid", "wave", "period"]
+    assert set(table["period"]) == {"2025-Q3"}
+
+
+def test_intake_and_followups_share_a_pid_and_bundles_do_not(app, programme_data):
+    table, _, _ = export(app, with_followups=True)
+    waves = table.groupby("pid")["wave"].apply(set)
+    assert (waves == {"intake", "followup-1y"}).sum() == 40
+    assert len(table) == 110
+    again, _, _ = export(app, with_followups=True)
+    assert not set(table["pid"]) & set(again["pid"])
+
+
+def test_every_class_over_the_quasi_identifiers_has_k_people(app, programme_data):
+    table, _, methodology = export(app, k=5, with_followups=True)
+    sizes = person_classes(table, methodology["quasi_identifiers"])
+    assert sizes.min() >= 5
+    assert methodology["k_achieved"] >= 5
+    assert methodology["records"] == len(table)
+    assert {"age_range", "country", "gender", "qualification_earned"} <= set(
+        methodology["quasi_identifiers"]
+    )
+
+
+def test_the_lone_person_from_a_small_country_is_not_singled_out(app, programme_data):
+    table, _, methodology = export(app, k=5)
+    assert "ISL" not in set(table["country"].astype(str))
+    assert not ((table["age_range"] == "60-64") & (table["country"] == "ISL")).any()
+    assert methodology["people_suppressed"] <= 0.05 * 70 or methodology["generalisation"]
+
+
+def test_l_diversity_of_income_is_reported(app, programme_data):
+    _, _, methodology = export(app)
+    assert "relative_income" in methodology["sensitive"]
+    assert methodology["l_diversity"]["relative_income"] >= 1
+
+
+def test_too_few_people_is_refused(app, runner):
+    assert runner.invoke(args=["surveys", "load"]).exit_code == 0
+    with pytest.raises(kanon.CannotAnonymise):
+        export(app, k=5)
+
+
+def test_suppressed_values_are_marked(app, programme_data):
+    table, _, methodology = export(app, k=5, max_suppression=0.2)
+    if methodology["people_suppressed"] >= 5:
+        assert (table["age_range"] == SUPPRESSED).any()
+    else:
+        assert methodology["records_removed"] == methodology["records_suppressed"]
