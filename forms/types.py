@@ -183,12 +183,26 @@ class SelectOneType(FieldType):
         return super().tampering(values, codes) or _unknown_codes(values, codes)
 
 
+class AtLeastOneChosen(v.InputRequired):
+    """Required, without the HTML `required` attribute: on a group of checkboxes the
+    browser would take it to mean that every box must be ticked."""
+
+    def __init__(self, message: Any = None) -> None:
+        super().__init__(message)
+        self.field_flags = {}
+
+
 class SelectMultipleType(FieldType):
     name = "select_multiple"
     field_class = SelectMultipleField
     takes_choice_list = True
     grouped = True
     multiple = True
+
+    def validators(self, question: dict[str, Any]) -> list[Any]:
+        if question["required"]:
+            return [AtLeastOneChosen(message=REQUIRED_MESSAGE)]
+        return [v.Optional()]
 
     def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
         return {

@@ -410,6 +410,9 @@ def test_opt_out_stops_the_reminders(app, runner, cohort, mailbox, client):
     assert page.status_code == 200 and "Stop sending me emails" in page.text
     done = client.post(f"{link}/opt-out", data={"choice": "stop_mail"})
     assert done.status_code == 200 and "You will get no more emails" in done.text
+    # Coming back to the page says it is done instead of asking again.
+    again = client.get(f"{link}/opt-out")
+    assert "You will get no more emails" in again.text and "<button" not in again.text
     cli(runner, "followups", "send", "--today", day(14))
     assert len(mailbox.to("bo@example.org")) == 1
     assert len(mailbox.to("ana@example.org")) == 2

@@ -425,3 +425,36 @@ def test_the_losing_submit_of_a_race_stores_nothing(club, app, respondent, respo
             responding.submit(stale, {"member": "yes"})
         db.session.rollback()
     assert [answers for _, _, answers in responses()] == [{"member": "no"}]
+
+
+def test_a_required_checkbox_group_does_not_ask_the_browser_for_every_box(
+    app, make_survey, respondent
+):
+    """On checkboxes, HTML `required` means *this* box must be ticked: a required
+    multi-select is checked on the server instead, and says so next to its legend."""
+    make_survey(
+        """
+        id: boxes
+        version: 1
+        title: Boxes
+        pages:
+          - title: Languages
+            questions:
+              - name: langs
+                type: select_multiple langs
+                label: Languages?
+                required: true
+        choices:
+          langs:
+            - {code: en, label: English}
+            - {code: es, label: Spanish}
+        """
+    )
+    person = respondent("boxes")
+    page = person.open()
+    boxes = person.page.select('input[name="langs"]')
+    assert len(boxes) == 2 and not any(box.has_attr("required") for box in boxes)
+    assert "(required)" in page.text
+    person.post(1, {}, action="submit")
+    assert person.last.status_code == 422 and "langs" in person.errors()
+    assert "Thank you" in person.post(1, {"langs": ["es"]}, action="submit").text

@@ -134,15 +134,21 @@ def submit_page(token: str):
 @limiter.limit(GUESS_LIMIT, deduct_when=_miss)
 def opt_out_page(token: str):
     invitation = _invitation(token)
+    participant = invitation.participant
     survey_version = latest_version(invitation.survey_id)
     definition = survey_version.definition
     _locale(invitation, definition)
+    done = None  # already chosen: say so instead of asking again
+    if participant.consent_withdrawn_at is not None:
+        done = "withdraw_consent"
+    elif participant.opted_out_at is not None:
+        done = "stop_mail"
     return render_template(
         "followup/opt_out.html",
         definition=definition,
         t=answering.texts(definition, g.locale),
         token=token,
-        done=None,
+        done=done,
     )
 
 
