@@ -515,10 +515,18 @@ def test_personal_intake_and_followup_join_under_one_participant(
     page = alumna.open()
     assert page.status_code == 200
     assert not {"age_range", "country", "gender"} & set(alumna.questions())
+    alumna.post(1, {"still_contributing": ["other_projects"]})  # reveals how often
+    alumna.post(1, {"still_contributing": ["other_projects"], "contribution_frequency": "monthly"})
+    alumna.post(2, {"occupation": "student"})
+    alumna.post(3, {"recommend": "definitely", "mentoring_now": "no"}, action="submit")
+    assert "Obrigad" in alumna.last.text
 
     with app.app_context():
         lia = db.session.scalar(select(Participant))
         assert lia.consent_given_at is not None
-        intake = db.session.scalar(select(Response).where(Response.wave == "intake"))
-        assert intake.participant_id == lia.id
-        assert intake.answers["consent"] is True and intake.answers["programme"] == "gsoc"
+        answers = {r.wave: r for r in db.session.scalars(select(Response))}
+        assert set(answers) == {"intake", "followup-1y"}
+        assert answers["intake"].participant_id == answers["followup-1y"].participant_id == lia.id
+        assert answers["intake"].answers["consent"] is True
+        assert answers["intake"].answers["programme"] == "gsoc"
+        assert answers["followup-1y"].answers["still_contributing"] == ["other_projects"]
