@@ -110,15 +110,20 @@ def _encodings(people: pd.DataFrame, qis: list[QuasiIdentifier]) -> dict:
     return {"codes": codes, "distinct": distinct}
 
 
-def _class_sizes(node: tuple, qis, codes, weights) -> np.ndarray:
+def _class_sizes(node: tuple, qis, codes, distinct, weights) -> np.ndarray:
     """Size (people) of the class each distinct row falls in under this node."""
     key = np.zeros(len(weights), dtype=np.int64)
+    radix = 1
     for qi, level in zip(qis, node, strict=True):
-        code = codes[qi.name, level]
-        key, _ = pd.factorize(key * (int(code.max()) + 1 if len(code) else 1) + code)
-        key = key.astype(np.int64)
-    totals = np.bincount(key, weights=weights)
-    return totals[key]
+        cardinality = distinct[qi.name, level]
+        if radix * cardinality > 2**62:  # re-number densely before the key overflows
+            key = pd.factorize(key)[0].astype(np.int64)
+            radix = int(key.max()) + 1
+        key += codes[qi.name, level].astype(np.int64) * radix
+        radix *= cardinality
+    dense = pd.factorize(key)[0]
+    totals = np.bincount(dense, weights=weights)
+    return totals[dense]
 
 
 def search(
@@ -167,7 +172,7 @@ def search(
     while heap:
         _, height, node = heapq.heappop(heap)
         evaluated += 1
-        sizes = _class_sizes(levels_of(node), qis, codes, weights)
+        sizes = _class_sizes(levels_of(node), qis, codes, enc["distinct"], weights)
         small = sizes < k
         if weights[small].sum() <= allowed:
             break

@@ -149,7 +149,7 @@ def _answer_values(data: pd.DataFrame, columns: list[Column], qi) -> pd.Series:
     """Each row's answer to a quasi-identifier as one string ('missing' when none)."""
     if not qi.multi:
         values = data[qi.name].astype("object")
-        return values.where(values.notna(), kanon.MISSING).astype(str)
+        return values.where(values.notna(), kanon.MISSING).map(str).astype(object)
     code_columns = [c.name for c in columns if c.question == qi.name and c.type == "integer"]
     codes = [name.split("__", 1)[1] for name in code_columns]
     block = data[code_columns].fillna(0).to_numpy(dtype=np.int8)
@@ -166,8 +166,8 @@ def _answer_values(data: pd.DataFrame, columns: list[Column], qi) -> pd.Series:
 def people_table(data: pd.DataFrame, columns: list[Column], qis: list) -> pd.DataFrame:
     """One row per person: each quasi-identifier over all the waves that asked it, in
     wave order (a wave that did not ask a question adds nothing to the person's record)."""
-    person = data["_person"].astype(str)
-    wave = data["_wave"].astype(str)
+    person = data["_person"].astype(object)
+    wave = data["_wave"].astype(object)
     per_person = {}
     for qi in qis:
         names = [c.name for c in columns if c.question == qi.name]
@@ -176,7 +176,16 @@ def people_table(data: pd.DataFrame, columns: list[Column], qis: list) -> pd.Dat
             {"person": person, "wave": wave, "value": _answer_values(data, columns, qi)}
         )
         frame = frame[frame["wave"].isin(answered_in)].sort_values(["person", "wave"])
-        joined = frame.groupby("person", sort=False)["value"].agg(kanon.WAVE_SEPARATOR.join)
+        # Most people answer a question in one wave only: join just the others' parts
+        # (a per-group Python join over everyone would dominate the export's time).
+        repeated = frame["person"].duplicated(keep=False)
+        single = frame.loc[~repeated].set_index("person")["value"]
+        several = (
+            frame.loc[repeated]
+            .groupby("person", sort=False)["value"]
+            .agg(kanon.WAVE_SEPARATOR.join)
+        )
+        joined = pd.concat([single, several])
         per_person[qi.name] = joined.reindex(person.unique(), fill_value=kanon.MISSING)
     table = pd.DataFrame(per_person, index=pd.Index(person.unique(), name="person"))
     return table
@@ -278,13 +287,11 @@ def anonymise(
         removed = int(gone.sum())
         data = data.loc[~gone]
 
-    sensitive = [
-        c.name for c in columns if c.privacy == "sensitive" and c.type == "string" and c.codes
-    ]
+    sensitive = list(dict.fromkeys(c.question for c in columns if c.privacy == "sensitive"))
     classes = _classes(people, qis, result)
     diversity = kanon.l_diversity(
         data["_person"].astype(str).map(classes),
-        data[sensitive],
+        _sensitive_values(data, columns, sensitive),
     )
 
     key = secrets.token_bytes(32)  # made for this export, never stored
@@ -349,6 +356,17 @@ def anonymise(
         "created": datetime.now().astimezone().date().isoformat(),
     }
     return out, meta_columns + columns, methodology
+
+
+def _sensitive_values(data: pd.DataFrame, columns: list[Column], names: list[str]):
+    """Each sensitive question's answer per row (a multi-select as its set of codes)."""
+    values = {}
+    for name in names:
+        multi = any(c.question == name and c.name != name for c in columns)
+        probe = kanon.QuasiIdentifier(name, ["original", SUPPRESSED], [{}, {}], multi)
+        answer = _answer_values(data, columns, probe)
+        values[name] = answer.where(answer != kanon.MISSING)
+    return pd.DataFrame(values, index=data.index)
 
 
 def _classes(people: pd.DataFrame, qis: list, result: kanon.Result) -> dict[str, str]:

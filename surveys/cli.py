@@ -162,6 +162,7 @@ def list_command() -> None:
 
 
 def register(app: Flask) -> None:
+    from .dev_cli import dev_cli
     from .export_cli import export_command
     from .followups.cli import followups_cli
     from .participants.cli import participants_cli
@@ -170,3 +171,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(participants_cli)
     app.cli.add_command(followups_cli)
     app.cli.add_command(export_command)
+    app.cli.add_command(dev_cli)

@@ -183,7 +183,11 @@ def find_draft(token: str) -> Draft | None:
 
 
 def find_submitted(token: str) -> Response | None:
-    return db.session.scalar(select(Response).where(Response.submission_key == token_hash(token)))
+    return find_submitted_key(token_hash(token))
+
+
+def find_submitted_key(key: str) -> Response | None:
+    return db.session.scalar(select(Response).where(Response.submission_key == key))
 
 
 def start_draft(survey_version: SurveyVersion, locale: str) -> tuple[Draft, str]:

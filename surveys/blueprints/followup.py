@@ -8,7 +8,7 @@ alumni behind one university NAT are not locked out together.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
 from i18n import choose_locale, negotiate
 
@@ -75,8 +75,11 @@ def _known_answers(participant: Participant, definition: dict) -> dict[str, list
     return {}
 
 
-def _sitting(token: str, invitation: Invitation) -> answering.Sitting:
+def _sitting(token: str, invitation: Invitation):
     draft = responding.find_invitation_draft(invitation.id)
+    if draft is None and responding.find_submitted_key(responding.invitation_key(invitation.id)):
+        # Submitted from another tab since this request began.
+        return redirect(url_for("followup.show_page", token=token))
     survey_version = draft.survey_version if draft else latest_version(invitation.survey_id)
     if survey_version is None:
         abort(404)
@@ -117,7 +120,10 @@ def show_page(token: str):
     if invitation.opened_at is None:
         invitation.opened_at = utcnow()
         db.session.commit()
-    return answering.show(_sitting(token, invitation))
+    sitting = _sitting(token, invitation)
+    if not isinstance(sitting, answering.Sitting):
+        return sitting
+    return answering.show(sitting)
 
 
 @bp.post("/f/<token>")
@@ -127,7 +133,10 @@ def submit_page(token: str):
     closed = _closed_page(invitation)
     if closed is not None:
         return closed
-    return answering.take(_sitting(token, invitation))
+    sitting = _sitting(token, invitation)
+    if not isinstance(sitting, answering.Sitting):
+        return sitting
+    return answering.take(sitting)
 
 
 @bp.get("/f/<token>/opt-out")

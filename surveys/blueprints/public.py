@@ -38,13 +38,17 @@ def _page_url(survey_id: str):
     return lambda index: url_for("public.show_page", survey_id=survey_id, page=index + 1)
 
 
-def _sitting(survey_id: str) -> answering.Sitting | None:
-    """The browser's draft of this survey, else the latest version; None if unknown."""
+def _sitting(survey_id: str):
+    """The browser's draft of this survey, else the latest version; a redirect to the
+    thank-you page when this browser's response is stored already; None if unknown."""
     token = _draft_tokens().get(survey_id)
     draft = responding.find_draft(token) if token else None
+    # Looked up once, in this order: a submit that commits meanwhile is seen as submitted.
+    if draft is None and token and responding.find_submitted(token):
+        return redirect(url_for("public.show_thanks", survey_id=survey_id))
     survey_version = draft.survey_version if draft else latest_version(survey_id)
     if survey_version is None:
-        return None
+        abort(404)
     locale = _choose_locale(survey_version.definition)
     g.locale = locale
 
@@ -63,33 +67,20 @@ def _sitting(survey_id: str) -> answering.Sitting | None:
     )
 
 
-def _already_submitted(survey_id: str) -> bool:
-    token = _draft_tokens().get(survey_id)
-    return (
-        bool(token)
-        and responding.find_draft(token) is None
-        and bool(responding.find_submitted(token))
-    )
-
-
 @bp.get("/s/<survey_id>")
 def show_page(survey_id: str):
-    if _already_submitted(survey_id):
-        return redirect(url_for("public.show_thanks", survey_id=survey_id))
     sitting = _sitting(survey_id)
-    if sitting is None:
-        abort(404)
+    if not isinstance(sitting, answering.Sitting):
+        return sitting
     return answering.show(sitting)
 
 
 @bp.post("/s/<survey_id>")
 def submit_page(survey_id: str):
-    if _already_submitted(survey_id):
-        # Refresh, Back after submit or a double click: the response is already stored.
-        return redirect(url_for("public.show_thanks", survey_id=survey_id))
+    # Refresh, Back after submit or a double click: the response is already stored.
     sitting = _sitting(survey_id)
-    if sitting is None:
-        abort(404)
+    if not isinstance(sitting, answering.Sitting):
+        return sitting
     return answering.take(sitting)
 
 
