@@ -79,8 +79,11 @@ def write_bundle(
     fmt: str,
     methodology: dict[str, Any],
     survey_title: str,
+    tables: dict[str, Any] | None = None,
 ) -> None:
     """Write the export zip to `out` (a path or a binary file object).
+
+    `tables` (name -> aggregates.Table) go in as `tables/<name>.csv`, already suppressed.
 
     The data file is written first to learn its Stata names, size and hash, which the
     metadata files then describe.
@@ -95,6 +98,8 @@ def write_bundle(
         bundle.writestr("codebook.csv", codebook_csv(data, columns, fmt, names))
         bundle.writestr("methodology.json", _json_text(methodology))
         bundle.writestr("README.txt", readme(data, columns, fmt, methodology, survey_title))
+        for name, table in (tables or {}).items():
+            bundle.writestr(f"tables/{name}.csv", table.to_csv())
 
 
 def _add_data(

@@ -9,19 +9,29 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
-from . import kanon, load
+from . import aggregates, kanon, load
 from .columns import SUPPRESSED, Column
 from .flatten import by_question, columns_of, flat_row, merge_columns, typed_frame
 
 DROPPED_CLASSES = ("identifier", "free_text", "never")
 PID_LENGTH = 16
+
+
+@dataclass
+class Anonymised:
+    """The export's result: the table, its columns, the methodology, summary tables."""
+
+    data: pd.DataFrame
+    columns: list[Column]
+    methodology: dict
+    tables: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -66,8 +76,16 @@ def load_table(
             row["_person"] = record["public_id"] or f"response-{record['id']}"
             row["_wave"] = record["wave"] or definition["id"]
             row["_submitted_at"] = record["submitted_at"]
+            row["_programme"] = record["programme"] or _answered_programme(record, definition)
+            row["_term"] = record["term"]
             rows.append(row)
-        meta = [Column("_person", ""), Column("_wave", ""), Column("_submitted_at", "")]
+        meta = [
+            Column("_person", ""),
+            Column("_wave", ""),
+            Column("_submitted_at", ""),
+            Column("_programme", ""),
+            Column("_term", ""),
+        ]
         frame = typed_frame(rows, meta + columns)
         frame["_submitted_at"] = pd.to_datetime(
             pd.Series([r["_submitted_at"] for r in rows], dtype=object), utc=True
@@ -76,13 +94,20 @@ def load_table(
         read += len(chunk)
         progress(read)
     if not frames:
-        frames.append(typed_frame([], [Column("_person", ""), Column("_wave", "")] + columns))
+        meta = [Column(name, "") for name in ("_person", "_wave", "_programme", "_term")]
+        frames.append(typed_frame([], meta + columns))
         frames[0]["_submitted_at"] = pd.Series(dtype="datetime64[ns, UTC]")
     data = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     for column in columns:
         if column.codes is not None and column.type == "string":
             data[column.name] = data[column.name].astype("category")
     return data, columns, definitions
+
+
+def _answered_programme(record: dict, definition: dict) -> str | None:
+    question = definition.get("programme_question")
+    value = record["answers"].get(question) if question else None
+    return value if isinstance(value, str) else None
 
 
 def _in_programme(record: dict, definition: dict, programme: str | None) -> bool:
@@ -266,7 +291,7 @@ def anonymise(
     definitions: dict[int, dict],
     options: Options,
     seed: int | None = None,
-) -> tuple[pd.DataFrame, list[Column], dict]:
+) -> Anonymised:
     """Every step after loading. Raises kanon.CannotAnonymise when k cannot be met."""
     # Own copies: generalising rewrites codes and treatments.
     columns = [
@@ -294,6 +319,7 @@ def anonymise(
         _sensitive_values(data, columns, sensitive),
     )
 
+    tables = summary_tables(data, columns, qis, options.k)
     key = secrets.token_bytes(32)  # made for this export, never stored
     out = pd.DataFrame(
         {
@@ -355,7 +381,30 @@ def anonymise(
         "term": options.term,
         "created": datetime.now().astimezone().date().isoformat(),
     }
-    return out, meta_columns + columns, methodology
+    methodology["tables"] = sorted(tables)
+    return Anonymised(out, meta_columns + columns, methodology, tables)
+
+
+def summary_tables(data: pd.DataFrame, columns: list[Column], qis: list, k: int) -> dict:
+    """People by each generalised quasi-identifier and programme (and term), counted once
+    each from the row that answered it, with small-cell and complementary suppression."""
+    tables = {}
+    for by in ("_programme", "_term"):
+        if data[by].isna().all():
+            continue
+        for qi in qis:
+            names = [c.name for c in columns if c.question == qi.name and c.name in data]
+            if not names:
+                continue
+            answered = data[data[names].notna().any(axis=1)]
+            people = answered.drop_duplicates("_person")
+            label = by.removeprefix("_")
+            if qi.multi:
+                table = aggregates.count_multi(people, names, by, k)
+            else:
+                table = aggregates.count_table(people, qi.name, by, k)
+            tables[f"{qi.name}_by_{label}"] = table
+    return tables
 
 
 def _sensitive_values(data: pd.DataFrame, columns: list[Column], names: list[str]):

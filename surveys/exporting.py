@@ -52,9 +52,7 @@ def run_export(
             data, columns, definitions = pipeline.load_table(
                 connection, survey_id, options, progress
             )
-        table, columns, methodology = pipeline.anonymise(
-            data, columns, definitions, options, seed=seed
-        )
+        result = pipeline.anonymise(data, columns, definitions, options, seed=seed)
     except LookupError:
         raise ExportRefused(f"there is no survey {survey_id!r}") from None
     except kanon.CannotAnonymise as error:
@@ -64,7 +62,16 @@ def run_export(
         ) from None
     title = next(iter(definitions.values()))["title"]
     default = next(iter(definitions.values()))["default_language"]
-    write_bundle(out, table, columns, fmt, methodology, title.get(default, survey_id))
+    methodology = result.methodology
+    write_bundle(
+        out,
+        result.data,
+        result.columns,
+        fmt,
+        methodology,
+        title.get(default, survey_id),
+        result.tables,
+    )
     _audit(
         actor,
         "export",

@@ -26,7 +26,9 @@ def test_export_writes_the_bundle_in_each_format(app, runner, programme_data, tm
     assert result.exit_code == 0, result.output
     assert "110 records, k=5 (achieved" in result.output
     with zipfile.ZipFile(out) as bundle:
-        assert set(bundle.namelist()) == BUNDLE | {f"data.{fmt}"}
+        names = set(bundle.namelist())
+        assert {n for n in names if not n.startswith("tables/")} == BUNDLE | {f"data.{fmt}"}
+        assert "tables/country_by_programme.csv" in names
         methodology = json.loads(bundle.read("methodology.json"))
         raw = bundle.read(f"data.{fmt}")
     assert methodology["k"] == 5 and methodology["k_achieved"] >= 5
@@ -90,3 +92,27 @@ def test_bad_options_are_refused_by_the_command(runner, tmp_path):
     assert runner.invoke(args=["export", "intake", "--format", "sav", "--out", out]).exit_code == 2
     bad = runner.invoke(args=["export", "intake", "--max-suppression", "1.5", "--out", out])
     assert bad.exit_code == 2
+
+
+def test_summary_tables_show_no_count_under_k(app, runner, programme_data, tmp_path):  # noqa: F811
+    out = tmp_path / "t.zip"
+    assert runner.invoke(args=["export", "intake", "--out", str(out)]).exit_code == 0
+    with zipfile.ZipFile(out) as bundle:
+        tables = [n for n in bundle.namelist() if n.startswith("tables/")]
+        assert "tables/age_range_by_programme.csv" in tables
+        for name in tables:
+            table = pd.read_csv(io.BytesIO(bundle.read(name)), dtype=str, keep_default_na=False)
+            for value in table.drop(columns=table.columns[0]).to_numpy().ravel():
+                assert value == "suppressed" or value == "0" or int(value) >= 5, (name, value)
+
+
+def test_programme_and_term_filters(app, runner, programme_data, tmp_path):  # noqa: F811
+    out = str(tmp_path / "f.zip")
+    kept = runner.invoke(
+        args=["export", "intake", "--programme", "gsoc", "--term", "2025", "--out", out]
+    )
+    assert kept.exit_code == 0 and "70 records" in kept.output
+    other = runner.invoke(args=["export", "intake", "--programme", "lfx", "--out", out])
+    assert other.exit_code == 1 and "only 0 people" in other.output
+    no_term = runner.invoke(args=["export", "intake", "--term", "2019", "--out", out])
+    assert no_term.exit_code == 1 and "only 0 people" in no_term.output

@@ -96,7 +96,8 @@ def export(app, **options):
         opts = pipeline.Options(**options)
         with db.engine.connect() as connection:
             data, columns, definitions = pipeline.load_table(connection, "intake", opts)
-        return pipeline.anonymise(data, columns, definitions, opts, seed=1)
+        result = pipeline.anonymise(data, columns, definitions, opts, seed=1)
+        return result.data, result.columns, result.methodology
 
 
 def person_classes(table: pd.DataFrame, qis: list[str]) -> pd.Series:
