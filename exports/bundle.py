@@ -241,12 +241,17 @@ def readme(
         "  codebook.csv        one row per column: question, type, codes and labels, treatment",
         "  methodology.json    how the data was anonymised (k, quasi-identifiers, suppression)",
         "  README.txt          this file",
+        *(
+            ["  tables/             people by each quasi-identifier and programme or term"]
+            if methodology.get("tables")
+            else []
+        ),
         "",
         "Privacy",
         "  pid is a pseudonym valid only in this bundle: it links one person's intake and",
         "  follow-up rows here and matches nothing in any other export.",
         "  Rows are shuffled; their order means nothing.",
-        f"  k-anonymity: k = {k} was required; the smallest group has {k_achieved} responses.",
+        f"  k-anonymity: k = {k} was required; the smallest group has {k_achieved} people.",
         f'  A value too rare to publish safely is replaced by the code "{SUPPRESSED}";',
         "  an empty cell means no answer.",
         *_format_notes(fmt),

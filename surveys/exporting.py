@@ -60,8 +60,9 @@ def run_export(
         raise ExportRefused(
             f"nothing exported: {error}, so no generalisation can protect them"
         ) from None
-    title = next(iter(definitions.values()))["title"]
-    default = next(iter(definitions.values()))["default_language"]
+    own = max((v for v, d in definitions.items() if d["id"] == survey_id), default=None)
+    definition = definitions[own] if own is not None else next(iter(definitions.values()))
+    title, default = definition["title"], definition["default_language"]
     methodology = result.methodology
     write_bundle(
         out,

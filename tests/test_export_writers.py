@@ -407,7 +407,7 @@ def test_bundle_holds_exactly_five_files(fmt, tmp_path):
     assert package["anonymisation"]["k"] == 5 and package["anonymisation"]["k_achieved"] == 6
     assert codebook["variable"].tolist() == [c.name for c in make_columns()]
     assert ("stata_name" in codebook.columns) == (fmt == "dta")
-    assert "k = 5" in readme and "6 responses" in readme and "pseudonym" in readme
+    assert "k = 5" in readme and "6 people" in readme and "pseudonym" in readme
     assert f"data.{fmt}" in readme
 
 
