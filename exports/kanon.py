@@ -40,11 +40,13 @@ class QuasiIdentifier:
     # maps[i] takes an original code to its code at level i (maps[0] is the identity).
     maps: list[dict[str, str]]
     multi: bool = False
+    # labels[i]: names of the codes of level i, where the hierarchy gives them.
+    labels: list[dict[str, str]] = field(default_factory=list)
 
     @classmethod
     def from_hierarchy(cls, name: str, hierarchy: list[dict] | None, multi: bool = False):
         """From a code list's hierarchy: each level maps the previous level's codes."""
-        levels, maps, current = ["original"], [{}], {}
+        levels, maps, labels, current = ["original"], [{}], [{}], {}
         for step in hierarchy or []:
             mapping = step["map"]
             if not current:
@@ -52,9 +54,11 @@ class QuasiIdentifier:
             current = {code: mapping.get(value, value) for code, value in current.items()}
             levels.append(step["level"])
             maps.append(dict(current))
+            labels.append(dict(step.get("labels", {})))
         levels.append(SUPPRESSED)
         maps.append({})
-        return cls(name, levels, maps, multi)
+        labels.append({})
+        return cls(name, levels, maps, multi, labels)
 
     @property
     def top(self) -> int:

@@ -230,7 +230,8 @@ def generalise(data: pd.DataFrame, columns: list[Column], qi, level: int) -> lis
             mapped = values.map(lambda v: v if pd.isna(v) else SUPPRESSED)
         data[qi.name] = mapped.astype("category")
         present = sorted(str(v) for v in data[qi.name].dropna().unique())
-        column.codes = {code: (column.codes or {}).get(code, code) for code in present}
+        names = {**(column.codes or {}), **(qi.labels[level] if qi.labels else {})}
+        column.codes = {code: names.get(code, code) for code in present}
         column.treatment.append(f"generalised to level {level_name!r}")
         return columns
     # Multi-select: 0/1 columns per original code -> per generalised code (or none at all).

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from exports import kanon, pipeline
 from exports.columns import SUPPRESSED
+from exports.flatten import columns_of
 from surveys.extensions import db
 from surveys.models import Contact, Participant, Programme, Response, SurveyVersion, Term
 from surveys.survey_versions import latest_version
@@ -170,3 +171,15 @@ def test_suppressed_values_are_marked(app, programme_data):
         assert (table["age_range"] == SUPPRESSED).any()
     else:
         assert methodology["records_removed"] == methodology["records_suppressed"]
+
+
+def test_generalised_countries_carry_their_region_names(app, runner):
+    assert runner.invoke(args=["surveys", "load"]).exit_code == 0
+    with app.app_context():
+        definition = latest_version("intake").definition
+    columns = [c for c in columns_of(definition) if c.name == "country"]
+    (qi,) = [q for q in pipeline.quasi_identifiers(columns, {1: definition}) if q.name == "country"]
+    data = pd.DataFrame({"country": pd.Categorical(["KEN", "BRA", None])})
+    columns = pipeline.generalise(data, columns, qi, qi.levels.index("m49_region"))
+    assert columns[0].codes == {"m49_002": "Africa", "m49_019": "Americas"}
+    assert list(data["country"][:2]) == ["m49_002", "m49_019"] and pd.isna(data["country"][2])

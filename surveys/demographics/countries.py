@@ -64,10 +64,16 @@ def m49_hierarchy() -> list[dict]:
     rows = m49_regions().values()
     subregions = {row["iso3"]: f"m49_{row['subregion_code']}" for row in rows}
     regions = {f"m49_{row['subregion_code']}": f"m49_{row['region_code']}" for row in rows}
+    names = m49_names()
+    # English names of the generalised codes, for the export's codebook.
     return [
-        {"level": "m49_subregion", "map": subregions},
-        {"level": "m49_region", "map": regions},
+        {"level": "m49_subregion", "map": subregions, "labels": _named(subregions, names)},
+        {"level": "m49_region", "map": regions, "labels": _named(regions, names)},
     ]
+
+
+def _named(mapping: dict[str, str], names: dict[str, str]) -> dict[str, str]:
+    return {code: names[code] for code in sorted(set(mapping.values())) if code in names}
 
 
 def m49_names() -> dict[str, str]:
