@@ -43,7 +43,8 @@ def create_app(config: Config | None = None) -> Flask:
         **config.extra,
     )
 
-    from . import cli, errors
+    from . import admin, cli, errors
+    from .admin.access import SESSION_LIFETIME, login_manager
     from .blueprints import followup, health, public
     from .extensions import csrf, db, limiter, migrate
 
@@ -53,12 +54,14 @@ def create_app(config: Config | None = None) -> Flask:
     )
     csrf.init_app(app)
     limiter.init_app(app)
+    login_manager.init_app(app)
+    app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
 
     import i18n
 
     i18n.init_app(app)
 
-    for blueprint in (health.bp, public.bp, followup.bp):
+    for blueprint in (health.bp, public.bp, followup.bp, admin.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     cli.register(app)

@@ -220,3 +220,51 @@ def responses_of(app):
             return [(locale, answers) for locale, answers in rows]
 
     return read
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def staff(app):
+    """Create a staff user; returns its email."""
+    from werkzeug.security import generate_password_hash
+
+    from surveys.models import User
+
+    def make(role: str = "admin", email: str | None = None) -> str:
+        email = email or f"{role}@pathways.test"
+        with app.app_context():
+            db.session.add(
+                User(email=email, password_hash=generate_password_hash(STAFF_PASSWORD), role=role)
+            )
+            db.session.commit()
+        return email
+
+    return make
+
+
+@pytest.fixture
+def signed_in(app, staff):
+    """A test client signed in as a new user of this role (admin or analyst)."""
+
+    def make(role: str = "admin"):
+        email = staff(role)
+        client = app.test_client()
+        client.get("/admin/login")
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/admin/login").text)
+        answer = client.post(
+            "/admin/login",
+            data={"email": email, "password": STAFF_PASSWORD, "csrf_token": token.group(1)},
+        )
+        assert answer.status_code == 302, answer.text
+        return client
+
+    return make
+
+
+def csrf_of(page_text: str) -> str:
+    """The CSRF token in a page's form."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page_text)
+    assert match, "no csrf_token on the page"
+    return match.group(1)

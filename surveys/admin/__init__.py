@@ -1,0 +1,36 @@
+"""The admin area `/admin/`: sign-in with roles, then surveys, participants, follow-ups,
+exports, the dashboard and the audit log — one module per page group.
+
+Every view requires a signed-in user (checked once, for the whole blueprint, before any
+view runs); admin-only views say so with `@admin_only`. Analysts see the dashboard and
+exports. A test walks every admin route anonymously and as an analyst.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app
+from flask_babel import lazy_gettext as _l
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# The navigation: (endpoint, label, admins only). A page group that is not built yet is
+# left out of the menu, so each module can arrive on its own.
+NAV = [
+    ("admin.home", _l("Home"), False),
+    ("admin.dashboard", _l("Dashboard"), False),
+    ("admin.surveys", _l("Surveys"), True),
+    ("admin.programmes", _l("Programmes"), True),
+    ("admin.participants", _l("Participants"), True),
+    ("admin.followups", _l("Follow-ups"), True),
+    ("admin.exports", _l("Exports"), False),
+    ("admin.audit_log", _l("Audit log"), True),
+]
+
+
+@bp.context_processor
+def navigation() -> dict:
+    return {"admin_nav": NAV, "config_endpoints": set(current_app.view_functions)}
+
+
+# Imported for their routes, after `bp` exists.
+from . import access, auth, home  # noqa: E402, F401

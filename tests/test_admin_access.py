@@ -1,0 +1,166 @@
+"""Admin sign-in, roles and the rule that every admin page needs the right role."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from surveys.extensions import db
+from surveys.models import AuditEvent, User
+from tests.conftest import STAFF_PASSWORD, csrf_of
+
+
+def admin_rules(app):
+    """Every admin route, with its URL (path parameters filled with 1) and methods."""
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("admin.") or rule.endpoint == "admin.login":
+            continue
+        url = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", "1", rule.rule)
+        view = app.view_functions[rule.endpoint]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, url, method, getattr(view, "admin_only", False)
+
+
+def test_every_admin_page_needs_sign_in(app, client):
+    rules = list(admin_rules(app))
+    assert rules, "no admin routes found"
+    for endpoint, url, method, _ in rules:
+        answer = client.open(url, method=method)
+        # POSTs without a CSRF token stop at 400 before any view runs; GETs go to sign-in.
+        if method == "GET":
+            assert answer.status_code == 302, (endpoint, answer.status_code)
+            assert answer.headers["Location"].startswith("/admin/login"), endpoint
+        else:
+            assert answer.status_code in (302, 400), (endpoint, answer.status_code)
+
+
+def test_an_analyst_gets_403_on_every_admin_only_page(app, signed_in):
+    analyst = signed_in("analyst")
+    token = csrf_of(analyst.get("/admin/").text)
+    for endpoint, url, method, admin_only in admin_rules(app):
+        if endpoint == "admin.logout":
+            continue  # would end this very session
+        data = {"csrf_token": token} if method == "POST" else None
+        answer = analyst.open(url, method=method, data=data)
+        if admin_only:
+            assert answer.status_code == 403, endpoint
+        else:
+            assert answer.status_code not in (302, 403), (endpoint, answer.status_code)
+
+
+def test_admins_see_everything_in_the_menu_analysts_only_theirs(signed_in):
+    admin_page = signed_in("admin").get("/admin/").text
+    analyst_page = signed_in("analyst").get("/admin/").text
+    assert "Sign out" in admin_page and "admin@pathways.test (admin)" in admin_page
+    assert "Audit log" not in analyst_page
+
+
+def sign_in(client, email, password):
+    token = csrf_of(client.get("/admin/login").text)
+    return client.post(
+        "/admin/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+
+
+def test_wrong_password_and_unknown_account_read_the_same(app, client, staff):
+    staff("admin")
+    wrong = sign_in(client, "admin@pathways.test", "not the password")
+    unknown = sign_in(client, "nobody@pathways.test", "not the password")
+    assert wrong.status_code == unknown.status_code == 401
+    assert "The email or the password is not right." in wrong.text
+    assert wrong.text.replace("admin@", "nobody@") == unknown.text
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert actions == ["failed sign-in", "failed sign-in"]
+
+
+def test_failed_sign_ins_are_rate_limited_per_address_and_account(app, staff):
+    staff("admin")
+    office = {"REMOTE_ADDR": "10.1.1.1"}
+    guesser = app.test_client()
+    statuses = []
+    for _ in range(6):
+        token = csrf_of(guesser.get("/admin/login", environ_base=office).text)
+        statuses.append(
+            guesser.post(
+                "/admin/login",
+                data={"email": "admin@pathways.test", "password": "guess", "csrf_token": token},
+                environ_base=office,
+            ).status_code
+        )
+    assert statuses == [401] * 5 + [429]
+    # A colleague behind the same office address, with her own account, is not locked out.
+    staff("analyst", "colleague@pathways.test")
+    colleague = app.test_client()
+    token = csrf_of(colleague.get("/admin/login", environ_base=office).text)
+    answer = colleague.post(
+        "/admin/login",
+        data={"email": "colleague@pathways.test", "password": STAFF_PASSWORD, "csrf_token": token},
+        environ_base=office,
+    )
+    assert answer.status_code == 302
+
+
+def test_sign_in_goes_only_to_pages_of_this_site(client, staff):
+    staff("admin")
+    token = csrf_of(client.get("/admin/login").text)
+    answer = client.post(
+        "/admin/login?next=https://evil.example/admin",
+        data={"email": "admin@pathways.test", "password": STAFF_PASSWORD, "csrf_token": token},
+    )
+    assert answer.headers["Location"] == "/admin/"
+
+
+def test_sign_out_ends_the_session(signed_in):
+    admin = signed_in("admin")
+    token = csrf_of(admin.get("/admin/").text)
+    assert admin.post("/admin/logout", data={"csrf_token": token}).status_code == 302
+    assert admin.get("/admin/").status_code == 302
+
+
+def test_the_session_expires(app, signed_in):
+    admin = signed_in("admin")
+    assert app.permanent_session_lifetime.total_seconds() == 8 * 3600
+    cookie = admin.get_cookie("session")
+    assert cookie.expires is not None  # a dated cookie, not one that lives forever
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (
+            ["new@example.org", "--role", "analyst", "--password-stdin"],
+            "short\n",
+            "at least 12 characters",
+        ),
+        (
+            ["not-an-email", "--role", "admin", "--password-stdin"],
+            STAFF_PASSWORD,
+            "not a valid email",
+        ),
+        (["x@example.org", "--role", "boss"], "", "Invalid value for '--role'"),
+    ],
+)
+def test_users_create_refuses_bad_input(runner, args, stdin, message):
+    result = runner.invoke(args=["users", "create", *args], input=stdin)
+    assert result.exit_code != 0 and message in result.output
+
+
+def test_users_create_makes_a_user_with_a_hashed_password(app, runner, client):
+    result = runner.invoke(
+        args=["users", "create", "Lead@Example.org", "--role", "admin", "--password-stdin"],
+        input=STAFF_PASSWORD + "\n",
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(select(User))
+    assert user.email == "lead@example.org" and user.role == "admin"
+    assert user.password_hash.startswith("scrypt:") and STAFF_PASSWORD not in user.password_hash
+    assert sign_in(client, "LEAD@example.org", STAFF_PASSWORD).status_code == 302
+    again = runner.invoke(
+        args=["users", "create", "lead@example.org", "--role", "analyst", "--password-stdin"],
+        input=STAFF_PASSWORD + "\n",
+    )
+    assert again.exit_code == 1 and "already a user" in again.output
