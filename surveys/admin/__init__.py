@@ -33,4 +33,14 @@ def navigation() -> dict:
 
 
 # Imported for their routes, after `bp` exists.
-from . import access, auth, home  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    access,
+    admin_audit,
+    admin_dashboard,
+    admin_exports,
+    admin_followups,
+    admin_people,
+    admin_surveys,
+    auth,
+    home,
+)
