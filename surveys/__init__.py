@@ -43,7 +43,7 @@ def create_app(config: Config | None = None) -> Flask:
         **config.extra,
     )
 
-    from . import admin, cli, errors
+    from . import admin, cli, errors, security
     from .admin.access import SESSION_LIFETIME, login_manager
     from .blueprints import followup, health, public
     from .extensions import csrf, db, limiter, migrate
@@ -55,6 +55,7 @@ def create_app(config: Config | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    security.init_app(app, production=config.is_production)
     app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
 
     import i18n
