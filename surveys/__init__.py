@@ -33,6 +33,8 @@ def create_app(config: Config | None = None) -> Flask:
         MAX_CONTENT_LENGTH=config.max_content_length,
         RATELIMIT_STORAGE_URI=config.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=True,
+        TARGET_PARTICIPANTS=config.target_participants,
+        TARGET_FAILURE_RATE=config.target_failure_rate,
         # The CSRF token lives as long as the session: a survey can take a while to fill.
         WTF_CSRF_TIME_LIMIT=None,
         WTF_I18N_ENABLED=True,

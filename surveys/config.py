@@ -49,6 +49,19 @@ def _whole_number(env: dict[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {value!r}.") from None
 
 
+def _share(env: dict[str, str], name: str, default: float) -> float:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        share = float(value)
+    except ValueError:
+        share = -1.0
+    if not 0 <= share <= 1:
+        raise ConfigError(f"{name} must be a share between 0 and 1, like 0.05, not {value!r}.")
+    return share
+
+
 def _flag(env: dict[str, str], name: str) -> bool:
     value = env.get(name, "").strip().lower()
     if value in ("", "0", "false", "no", "off"):
@@ -96,6 +109,9 @@ class Config:
     mail: MailSettings = field(default_factory=MailSettings)
     # Where Flask-Limiter counts: memory by default, redis://… shared by all workers.
     ratelimit_storage_uri: str = "memory://"
+    # The programme goals the dashboard measures against.
+    target_participants: int = 150
+    target_failure_rate: float = 0.05
     engine_options: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
@@ -111,6 +127,8 @@ class Config:
             public_url=env.get("PUBLIC_URL", "").strip().rstrip("/") or None,
             mail=_mail_from_env(env),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
+            target_participants=_whole_number(env, "TARGET_PARTICIPANTS", 150),
+            target_failure_rate=_share(env, "TARGET_FAILURE_RATE", 0.05),
         )
         if env.get("MAX_CONTENT_LENGTH"):
             try:

@@ -101,3 +101,12 @@ def test_wsgi_prints_one_sentence_instead_of_a_traceback():
         "Pathways cannot start: SECRET_KEY must be set in production: use a long random "
         "value, the same on every server."
     )
+
+
+def test_dashboard_targets_are_read_and_checked():
+    config = Config.from_env({"TARGET_PARTICIPANTS": "200", "TARGET_FAILURE_RATE": "0.04"})
+    assert (config.target_participants, config.target_failure_rate) == (200, 0.04)
+    with pytest.raises(ConfigError, match="TARGET_FAILURE_RATE must be a share between 0 and 1"):
+        Config.from_env({"TARGET_FAILURE_RATE": "5%"})
+    with pytest.raises(ConfigError, match="TARGET_PARTICIPANTS must be a whole number"):
+        Config.from_env({"TARGET_PARTICIPANTS": "lots"})
