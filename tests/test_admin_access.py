@@ -70,7 +70,12 @@ def test_wrong_password_and_unknown_account_read_the_same(app, client, staff):
     unknown = sign_in(client, "nobody@pathways.test", "not the password")
     assert wrong.status_code == unknown.status_code == 401
     assert "The email or the password is not right." in wrong.text
-    assert wrong.text.replace("admin@", "nobody@") == unknown.text
+
+    # The same page, but for the address typed and the (time-stamped) CSRF token.
+    def blank(text: str) -> str:
+        return re.sub(r'value="[^"]*"', 'value=""', text)
+
+    assert blank(wrong.text) == blank(unknown.text)
     with app.app_context():
         actions = db.session.scalars(select(AuditEvent.action)).all()
     assert actions == ["failed sign-in", "failed sign-in"]

@@ -1,1 +1,121 @@
-"""Admin pages: exports (being built)."""
+"""Admin pages: exports — the CLI's `export` as a form, the bundle as a download, and who
+exported what with which k, read back from the audit log. Open to admins and analysts:
+downloading anonymised data is what analysts are here for."""
+
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+
+from flask import render_template, send_file
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
+
+from exports import FORMATS
+
+from ..exporting import ExportRefused, run_export
+from ..extensions import db
+from ..models import AuditEvent, SurveyVersion
+from . import bp
+
+HISTORY_ACTIONS = ("export", "export refused")
+HISTORY_LENGTH = 50
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _readable(form, field) -> None:
+    """Stop at "not a valid number": a range message about no number at all only confuses."""
+    if field.process_errors:
+        raise StopValidation()
+
+
+class ExportForm(FlaskForm):
+    """The options of `flask export`, with the same defaults and bounds."""
+
+    survey = SelectField(_l("Survey"), validators=[InputRequired()])
+    with_followups = BooleanField(_l("With the follow-up answers, joined by pid"))
+    format = SelectField(_l("Format"), choices=list(FORMATS), default="csv")
+    k = IntegerField(
+        _l("k: every combination of demographics covers at least this many people"),
+        default=5,
+        validators=[InputRequired(), _readable, NumberRange(min=2)],
+    )
+    max_suppression = FloatField(
+        _l("Largest share of people whose demographics may be suppressed (0 to 1)"),
+        default=0.05,
+        validators=[InputRequired(), _readable, NumberRange(min=0, max=1)],
+    )
+    programme = StringField(
+        _l("Only this programme (code, e.g. gsoc)"),
+        filters=[_blank_to_none],
+        validators=[Optional(), Length(max=64)],
+    )
+    term = StringField(
+        _l("Only this term"), filters=[_blank_to_none], validators=[Optional(), Length(max=100)]
+    )
+
+
+def survey_ids() -> list[str]:
+    return list(
+        db.session.scalars(
+            select(SurveyVersion.survey_id).distinct().order_by(SurveyVersion.survey_id)
+        )
+    )
+
+
+def export_history(limit: int = HISTORY_LENGTH) -> list[AuditEvent]:
+    """The latest exports and refusals, newest first; the audit log is the only record."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action.in_(HISTORY_ACTIONS))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def _page(form: ExportForm, status: int = 200, refusal: str | None = None):
+    return (
+        render_template("admin/exports.html", form=form, history=export_history(), refusal=refusal),
+        status,
+    )
+
+
+@bp.route("/exports", methods=["GET", "POST"])
+def exports():
+    form = ExportForm()
+    form.survey.choices = survey_ids()
+    if not form.validate_on_submit():
+        return _page(form, 422 if form.is_submitted() else 200)
+    # Imported here: pandas takes a while to load, and only a download needs it.
+    from exports.pipeline import Options
+
+    options = Options(
+        k=form.k.data,
+        max_suppression=form.max_suppression.data,
+        with_followups=form.with_followups.data,
+        programme=form.programme.data,
+        term=form.term.data,
+    )
+    bundle = BytesIO()
+    try:
+        # run_export writes the audit entry, for a refusal too, and commits it.
+        run_export(form.survey.data, options, form.format.data, bundle, actor=current_user.email)
+    except ExportRefused as refusal:
+        return _page(form, 422, refusal=str(refusal))
+    bundle.seek(0)
+    return send_file(
+        bundle,
+        as_attachment=True,
+        download_name=f"{form.survey.data}-{date.today().isoformat()}.zip",
+        mimetype="application/zip",
+    )
