@@ -45,7 +45,7 @@ def create_app(config: Config | None = None) -> Flask:
         **config.extra,
     )
 
-    from . import admin, cli, errors, security
+    from . import admin, cli, errors, log_redaction, security
     from .admin.access import SESSION_LIFETIME, login_manager
     from .blueprints import followup, health, public
     from .extensions import csrf, db, limiter, migrate
@@ -58,6 +58,7 @@ def create_app(config: Config | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     security.init_app(app, production=config.is_production)
+    log_redaction.install()
     app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
 
     import i18n
