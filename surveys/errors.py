@@ -1,10 +1,18 @@
-"""Error pages: a plain message in the page's language, never a traceback."""
+"""Error pages: a plain message in the page's language, never a traceback.
+
+Input no page of ours can send is refused here, before any view reads it: a query string
+or form body that is not UTF-8 is a 400 (Werkzeug would otherwise keep the bytes as a
+literal "%FF", or drop the whole form), and an address with control characters is a 404
+(PostgreSQL refuses NUL in text, so looking it up would fail).
+"""
 
 from __future__ import annotations
 
 import logging
+import re
+from urllib.parse import unquote_to_bytes
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -14,6 +22,31 @@ from .extensions import db
 
 log = logging.getLogger(__name__)
 
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f]")
+FORM_BODY = "application/x-www-form-urlencoded"
+
+
+def _is_utf8(encoded: bytes) -> bool:
+    """Whether a query string or urlencoded body decodes to UTF-8 once unquoted."""
+    try:
+        unquote_to_bytes(encoded.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def refuse_unreadable_input() -> None:
+    """Abort with 404 or 400 on an address or form no page of ours can produce."""
+    if CONTROL_CHARACTERS.search(request.path):
+        abort(404)
+    if not _is_utf8(request.query_string):
+        abort(400)
+    if request.mimetype == FORM_BODY and not _is_utf8(
+        # Cached, so the form is parsed from these same bytes afterwards.
+        request.get_data(cache=True, parse_form_data=False)
+    ):
+        abort(400)
+
 
 def _page(status: int, title: str, message: str):
     if request.path == "/healthz" or request.accept_mimetypes.best == "application/json":
@@ -22,6 +55,9 @@ def _page(status: int, title: str, message: str):
 
 
 def register(app: Flask) -> None:
+    # First of all, before CSRFProtect parses the form: the raw body is still there to check.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_unreadable_input)
+
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):
         return _page(

@@ -8,6 +8,7 @@ the views commit.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,8 +25,11 @@ from .definitions.expressions import ExpressionError, parse
 from .extensions import db
 from .models import Draft, Response, SurveyVersion
 
-# Form keys that are not answers: Flask-WTF's token and the Back/Next/Submit button.
-CONTROL_FIELDS = {"csrf_token", "action"}
+# A text box people never see (hidden by CSS, from screen readers and from the keyboard)
+# that bots fill in. The hyphen keeps it apart from every question name.
+HONEYPOT = "your-website"
+# Form keys that are not answers: Flask-WTF's token, the Back/Next/Submit button, the trap.
+CONTROL_FIELDS = {"csrf_token", "action", HONEYPOT}
 ACTIONS = {"back", "next", "submit"}
 # The language switcher's buttons: "lang:es" saves the page and shows it in Spanish.
 SWITCH_LANGUAGE = "lang:"
@@ -173,6 +177,32 @@ def tampering(definition: dict, index: int, formdata: MultiDict, locale: str) ->
         if problem:
             return f"{question['name']}: {problem}"
     return None
+
+
+def caught_in_honeypot(formdata: MultiDict) -> bool:
+    """Whether the hidden field that only bots fill in has something in it."""
+    return any(value.strip() for value in formdata.getlist(HONEYPOT))
+
+
+# C0 controls but tab, line feed and carriage return (which a text area sends), and DEL:
+# invisible, meaningless in an answer, and NUL cannot even be stored by PostgreSQL.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def without_control_characters(
+    definition: dict, index: int, formdata: MultiDict
+) -> tuple[MultiDict, bool]:
+    """The page's form data with control characters removed from its answers, and whether
+    any were. Other keys are left as sent, for `tampering` to judge."""
+    names = set(page_field_names(definition, index))
+    cleaned: MultiDict = MultiDict()
+    removed = False
+    for key, value in formdata.items(multi=True):
+        if key in names:
+            value, count = CONTROL_CHARACTERS.subn("", value)
+            removed = removed or count > 0
+        cleaned.add(key, value)
+    return cleaned, removed
 
 
 # --- drafts and responses -------------------------------------------------------------

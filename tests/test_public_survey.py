@@ -458,3 +458,16 @@ def test_a_required_checkbox_group_does_not_ask_the_browser_for_every_box(
     person.post(1, {}, action="submit")
     assert person.last.status_code == 422 and "langs" in person.errors()
     assert "Thank you" in person.post(1, {"langs": ["es"]}, action="submit").text
+
+
+def test_a_drop_down_question_has_a_label_tied_to_it(app, runner, respondent):
+    """Screen readers announce a select by its label: found by axe in Chromium."""
+    assert runner.invoke(args=["surveys", "load"]).exit_code == 0
+    person = respondent("intake")
+    person.open()
+    person.post(1, {"consent": "y"})
+    person.post(2, {"programme": "gsoc"})
+    person.post(3, {"prior_contributions": "never"})
+    select = person.page.find("select", {"name": "country"})
+    label = person.page.find("label", {"for": select["id"]})
+    assert label is not None and label.get_text(strip=True)

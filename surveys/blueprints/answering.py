@@ -4,6 +4,13 @@ A `Sitting` says where the respondent is (survey version, draft, locale, URLs) a
 happens at the start and the end; `show` and `take` do the rest. Views stay thin: they
 find the sitting, call one of these, and the function commits once and redirects
 (POST/redirect/GET); a page with errors is rendered again with a 422.
+
+Hostile input is answered without storing anything half-way: a POST that our page cannot
+produce (unknown field, code not in the list, over-long value, unknown action, a page not
+reached yet) is a 400 before any draft is touched; a filled honeypot is answered as if the
+page had been accepted, with a redirect to the end, and nothing is stored; control
+characters are removed from answers, and the page is shown once more with a notice so the
+respondent sees what is kept; HTML in answers is stored as typed and shown escaped.
 """
 
 from __future__ import annotations
@@ -12,14 +19,44 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import abort, redirect, render_template, request, session
+from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import IntegrityError
 
 from forms import FIELD_TYPES
 from i18n import language_name, localized
 
 from .. import responding
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Draft, Response, SurveyVersion
+
+# A respondent posts a page every few seconds at most; a bot posts as fast as it can.
+DRAFT_LIMIT = "30 per minute;300 per hour"
+# Posts that carry no draft yet (the first page) from one address: generous, so a whole
+# class behind one university NAT can start together.
+ADDRESS_LIMIT = "300 per minute;3000 per hour"
+
+
+def _submitter() -> str | None:
+    """The draft a POST belongs to: its personal link, or the draft token this browser's
+    session holds for the survey; None when it has none yet."""
+    args = request.view_args or {}
+    if args.get("token"):
+        return "link:" + responding.token_hash(args["token"])
+    token = dict(session.get("drafts", {})).get(args.get("survey_id"))
+    return "draft:" + responding.token_hash(token) if token else None
+
+
+def _submission_key() -> str:
+    return _submitter() or "address:" + get_remote_address()
+
+
+def _submission_limit() -> str:
+    return DRAFT_LIMIT if _submitter() else ADDRESS_LIMIT
+
+
+# For the views that take a page: counted per draft, so many mentees behind one NAT are
+# never locked out together; per address only before a draft exists.
+submission_limit = limiter.limit(_submission_limit, key_func=_submission_key)
 
 
 @dataclass
@@ -51,6 +88,7 @@ def _render(
     index: int,
     errors: dict | None = None,
     revealed: bool = False,
+    cleaned: bool = False,
     status: int = 200,
 ):
     definition = sitting.definition
@@ -64,6 +102,8 @@ def _render(
         asked=state.relevant,
         errors=errors or {},
         revealed=revealed,
+        cleaned=cleaned,
+        honeypot=responding.HONEYPOT,
         has_previous=responding.next_asked_page(definition, state, index, -1) is not None,
         is_last=responding.next_asked_page(definition, state, index, +1) is None,
         locale=sitting.locale,
@@ -90,20 +130,26 @@ def show(sitting: Sitting):
 
 def take(sitting: Sitting):
     """POST a page: save what was typed, then go back, switch language, show errors,
-    go on, or submit."""
+    go on, or submit.
+
+    A filled honeypot gets the redirect a finished survey gets, so a bot sees nothing to
+    adapt to, and nothing is stored: not the page, not a draft, not a response."""
     definition, locale = sitting.definition, sitting.locale
+    if responding.caught_in_honeypot(request.form):
+        return redirect(sitting.done_url)
     index = request.args.get("page", type=int, default=1) - 1
     furthest = sitting.draft.furthest_page if sitting.draft else 0
     if not 0 <= index <= furthest:
         abort(400)
-    if responding.tampering(definition, index, request.form, locale):
+    formdata, cleaned = responding.without_control_characters(definition, index, request.form)
+    if responding.tampering(definition, index, formdata, locale):
         abort(400)
     draft = sitting.draft or sitting.start_draft()
 
     before = responding.walk(definition, draft.raw, locale, validate=False)
-    responding.save_page(draft, index, request.form)
+    responding.save_page(draft, index, formdata)
     draft.locale = locale
-    action = request.form.get("action", "next")
+    action = formdata.get("action", "next")
     if action.startswith(responding.SWITCH_LANGUAGE):
         # The switcher posts the page, so what was typed is kept, unchecked, as with Back.
         session["lang"] = draft.locale = action.removeprefix(responding.SWITCH_LANGUAGE)
@@ -123,7 +169,7 @@ def take(sitting: Sitting):
     page_errors = {name: state.errors[name] for name in on_page - revealed if name in state.errors}
     for name in revealed:
         state.forms[index][name].errors = []
-    if page_errors or revealed:
+    if page_errors or revealed or cleaned:
         db.session.commit()
         return _render(
             sitting,
@@ -131,6 +177,7 @@ def take(sitting: Sitting):
             index,
             errors=page_errors,
             revealed=bool(revealed),
+            cleaned=cleaned,
             status=422 if page_errors else 200,
         )
 

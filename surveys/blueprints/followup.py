@@ -128,6 +128,7 @@ def show_page(token: str):
 
 @bp.post("/f/<token>")
 @limiter.limit(GUESS_LIMIT, deduct_when=_miss)
+@answering.submission_limit
 def submit_page(token: str):
     invitation = _invitation(token)
     closed = _closed_page(invitation)

@@ -76,6 +76,7 @@ def show_page(survey_id: str):
 
 
 @bp.post("/s/<survey_id>")
+@answering.submission_limit
 def submit_page(survey_id: str):
     # Refresh, Back after submit or a double click: the response is already stored.
     sitting = _sitting(survey_id)
