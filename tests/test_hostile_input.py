@@ -473,7 +473,7 @@ def targets(app, club, personal):
 
 
 @settings(
-    max_examples=200,
+    max_examples=1000,  # a thousand hostile requests per database, every run
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
