@@ -10,7 +10,7 @@ LOCALES := en es pt_BR fr sw ar
 CATALOGS := $(foreach l,$(LOCALES),i18n/translations/$(l)/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test lint format clean i18n
+.PHONY: run test lint format clean i18n bench
 
 # The virtualenv is rebuilt when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -41,6 +41,11 @@ run: $(BIN)/.installed $(COMPILED)
 test: $(BIN)/.installed $(COMPILED)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Load and fault checks, then the submission benchmark, on loopback (needs PostgreSQL);
+# prints a table and writes bench/results.md. Takes a few minutes.
+bench: $(BIN)/.installed $(COMPILED)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

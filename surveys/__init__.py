@@ -32,6 +32,7 @@ def create_app(config: Config | None = None) -> Flask:
         SURVEYS_DIR=config.surveys_dir,
         MAX_CONTENT_LENGTH=config.max_content_length,
         RATELIMIT_STORAGE_URI=config.ratelimit_storage_uri,
+        RATELIMIT_ENABLED=config.ratelimit_enabled,
         RATELIMIT_HEADERS_ENABLED=True,
         TARGET_PARTICIPANTS=config.target_participants,
         TARGET_FAILURE_RATE=config.target_failure_rate,

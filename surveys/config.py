@@ -109,6 +109,8 @@ class Config:
     mail: MailSettings = field(default_factory=MailSettings)
     # Where Flask-Limiter counts: memory by default, redis://… shared by all workers.
     ratelimit_storage_uri: str = "memory://"
+    # Off only for load tests from one address (bench/); never in production.
+    ratelimit_enabled: bool = True
     # The programme goals the dashboard measures against.
     target_participants: int = 150
     target_failure_rate: float = 0.05
@@ -127,6 +129,9 @@ class Config:
             public_url=env.get("PUBLIC_URL", "").strip().rstrip("/") or None,
             mail=_mail_from_env(env),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
+            ratelimit_enabled=_flag(env, "RATELIMIT_ENABLED")
+            if env.get("RATELIMIT_ENABLED")
+            else True,
             target_participants=_whole_number(env, "TARGET_PARTICIPANTS", 150),
             target_failure_rate=_share(env, "TARGET_FAILURE_RATE", 0.05),
         )

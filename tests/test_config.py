@@ -110,3 +110,8 @@ def test_dashboard_targets_are_read_and_checked():
         Config.from_env({"TARGET_FAILURE_RATE": "5%"})
     with pytest.raises(ConfigError, match="TARGET_PARTICIPANTS must be a whole number"):
         Config.from_env({"TARGET_PARTICIPANTS": "lots"})
+
+
+def test_rate_limits_are_on_unless_switched_off_for_a_load_test():
+    assert Config.from_env({}).ratelimit_enabled is True
+    assert Config.from_env({"RATELIMIT_ENABLED": "false"}).ratelimit_enabled is False

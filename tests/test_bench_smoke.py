@@ -1,0 +1,74 @@
+"""The bench scripts on a tiny size, so they cannot rot: real gunicorn servers on SQLite,
+a few browsers completing the intake, the stored check, the baseline and the proxy.
+Nothing here asserts on speed."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from bench import submission
+from bench.faults import TcpProxy
+from bench.load import run_load, stored_problems
+from bench.servers import SECRET_KEY, database, serving
+from surveys import Config, create_app
+from surveys.extensions import db
+
+
+@pytest.fixture(scope="module")
+def bench_database():
+    """A SQLite database with the bundled surveys, made with the same two commands as
+    bench.servers.prepare but in this process (two fresh interpreters cost seconds)."""
+    with database("sqlite") as url:
+        app = create_app(Config(environment="production", database_url=url, secret_key=SECRET_KEY))
+        runner = app.test_cli_runner()
+        for args in (["db", "upgrade"], ["surveys", "load"]):
+            result = runner.invoke(args=args)
+            assert result.exit_code == 0, result.output
+        with app.app_context():
+            db.engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="module")
+def pathways(bench_database):
+    """Pathways under gunicorn; one worker, because starting each costs a second or two."""
+    with serving(bench_database, workers=1) as server:
+        yield server
+
+
+def test_browsers_complete_the_intake_and_each_is_stored_once(bench_database, pathways):
+    run = run_load(pathways.url, clients=3, surveys=6)
+    assert [s.error for s in run.failed] == []
+    assert len(run.acknowledged) == 6
+    assert len({s.key for s in run.acknowledged}) == 6
+    assert stored_problems(bench_database, run) == []
+
+
+def test_the_baseline_and_the_page_figures_can_be_measured(bench_database, pathways):
+    baseline = submission.measure_baseline("sqlite", bench_database, clients=2, surveys=2)
+    page = submission.measure_page(pathways, repeats=1)
+    assert baseline.submissions == 2 * submission.BASELINE_TIMES and baseline.failed == 0
+    assert page.requests >= 2 and set(page.render_ms) == {1, 2, 3, 4, 5}
+    assert "| sqlite | baseline |" in submission.table([baseline])
+
+
+def test_the_proxy_relays_and_can_be_cut_and_restored():
+    with socket.create_server(("127.0.0.1", 0)) as echo:
+        proxy = TcpProxy(echo.getsockname())
+        with proxy:
+            for _ in range(2):
+                with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as client:
+                    server_side, _ = echo.accept()
+                    with server_side:
+                        client.sendall(b"ping")
+                        assert server_side.recv(4) == b"ping"
+                proxy.stop()
+                try:
+                    socket.create_connection(("127.0.0.1", proxy.port), timeout=2).close()
+                    refused = False
+                except OSError:
+                    refused = True
+                assert refused
+                proxy.start()
