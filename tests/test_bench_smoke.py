@@ -14,6 +14,7 @@ from bench.load import run_load, stored_problems
 from bench.servers import SECRET_KEY, database, serving
 from surveys import Config, create_app
 from surveys.extensions import db
+from tests.conftest import REQUIRE_POSTGRES
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +73,37 @@ def test_the_proxy_relays_and_can_be_cut_and_restored():
                     refused = True
                 assert refused
                 proxy.start()
+
+
+def postgres_up() -> bool:
+    import psycopg
+
+    from bench.servers import ADMIN_POSTGRES_URL
+
+    try:
+        psycopg.connect(ADMIN_POSTGRES_URL.replace("+psycopg", ""), connect_timeout=2).close()
+        return True
+    except psycopg.Error:
+        return False
+
+
+# These two need PostgreSQL; in CI (REQUIRE_POSTGRES) a skip fails the run.
+needs_postgres = pytest.mark.skipif(
+    not REQUIRE_POSTGRES and not postgres_up(), reason="no PostgreSQL for the fault checks"
+)
+
+
+@needs_postgres
+def test_a_server_killed_mid_load_loses_nothing_and_doubles_nothing():
+    """The crash check of `make bench`, small: SIGKILL gunicorn on PostgreSQL mid-run."""
+    from bench import faults
+
+    assert faults.check_kill(clients=4, surveys=16, log=lambda *a: None) == []
+
+
+@needs_postgres
+def test_a_database_outage_answers_503_and_recovers_by_itself():
+    """The outage check of `make bench`: friendly 503 while down, 200 again without restart."""
+    from bench import faults
+
+    assert faults.check_outage(log=lambda *a: None) == []
