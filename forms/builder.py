@@ -7,6 +7,8 @@ form itself carries none and can also re-validate a saved draft.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from flask_babel import gettext as _
@@ -50,8 +52,39 @@ def choice_options(definition: dict, question: dict, locale: str) -> list[Select
     return options
 
 
-def build_page_form(definition: dict, page_index: int, locale: str) -> type[SurveyPageForm]:
-    """The form class for page `page_index` (0-based) of a normalised definition."""
+# Built form classes by (definition content, page, locale). Every request walks every
+# page (relevance can depend on any earlier answer), so building them each time was most
+# of a page's server time (bench/results.md). A class holds no request state.
+_FORMS: dict[tuple[str, int, str], type[SurveyPageForm]] = {}
+_FORMS_LIMIT = 2000
+
+
+def fingerprint(definition: dict) -> str:
+    """A digest of the definition's content: equal content, equal forms."""
+    text = json.dumps(definition, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def build_page_form(
+    definition: dict, page_index: int, locale: str, key: str | None = None
+) -> type[SurveyPageForm]:
+    """The form class for page `page_index` (0-based) of a normalised definition.
+
+    With `key` (the definition's `fingerprint`, computed once by the caller), the class is
+    built once per page and locale and then reused.
+    """
+    if key is None:
+        return _build(definition, page_index, locale)
+    cache_key = (key, page_index, locale)
+    form = _FORMS.get(cache_key)
+    if form is None:
+        if len(_FORMS) >= _FORMS_LIMIT:
+            _FORMS.clear()
+        form = _FORMS[cache_key] = _build(definition, page_index, locale)
+    return form
+
+
+def _build(definition: dict, page_index: int, locale: str) -> type[SurveyPageForm]:
     default = definition["default_language"]
     fields: dict[str, Any] = {}
     for question in definition["pages"][page_index]["questions"]:

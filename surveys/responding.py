@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 from werkzeug.datastructures import MultiDict
 
 from forms import build_page_form
-from forms.builder import choice_options
+from forms.builder import choice_options, fingerprint
 from forms.types import FIELD_TYPES, OTHER_CODE, OTHER_SUFFIX, OTHER_TEXT
 
 from .definitions.expressions import ExpressionError, parse
@@ -92,7 +92,13 @@ def _chose_other(value: Any) -> bool:
     return value == OTHER_CODE or (isinstance(value, list) and OTHER_CODE in value)
 
 
-def walk(definition: dict, raw: dict[str, list[str]], locale: str, validate: bool) -> Walk:
+def walk(
+    definition: dict,
+    raw: dict[str, list[str]],
+    locale: str,
+    validate: bool,
+    content_key: str | None = None,
+) -> Walk:
     """Go through every question in order, as the respondent would.
 
     A question is asked when its `relevant` is true for the answers before it; answers to
@@ -101,6 +107,9 @@ def walk(definition: dict, raw: dict[str, list[str]], locale: str, validate: boo
     """
     result = Walk()
     answers = result.answers
+    # The stored version's content hash when the caller has it: hashing costs more than
+    # building the forms it saves.
+    key = content_key or fingerprint(definition)
     for index, page in enumerate(definition["pages"]):
         page_raw = MultiDict(
             [
@@ -109,7 +118,7 @@ def walk(definition: dict, raw: dict[str, list[str]], locale: str, validate: boo
                 for value in raw.get(name, [])
             ]
         )
-        form = build_page_form(definition, index, locale)(formdata=page_raw)
+        form = build_page_form(definition, index, locale, key)(formdata=page_raw)
         form.answers = answers
         result.forms[index] = form
         for question in page["questions"]:

@@ -471,3 +471,19 @@ def test_a_drop_down_question_has_a_label_tied_to_it(app, runner, respondent):
     select = person.page.find("select", {"name": "country"})
     label = person.page.find("label", {"for": select["id"]})
     assert label is not None and label.get_text(strip=True)
+
+
+def test_page_forms_are_built_once_per_content_page_and_locale(app):
+    from forms.builder import build_page_form, fingerprint
+    from surveys.config import BUNDLED_SURVEYS_DIR
+    from surveys.definitions import read_definition
+
+    definition, _ = read_definition(BUNDLED_SURVEYS_DIR / "followup-1y.yaml")
+    key = fingerprint(definition)
+    with app.test_request_context("/"):
+        first = build_page_form(definition, 0, "es", key)
+        assert build_page_form(definition, 0, "es", key) is first
+        assert build_page_form(definition, 0, "fr", key) is not first
+        assert build_page_form(definition, 1, "es", key) is not first
+        changed = {**definition, "title": {"en": "Another"}}
+        assert build_page_form(changed, 0, "es", fingerprint(changed)) is not first

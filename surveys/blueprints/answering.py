@@ -76,6 +76,11 @@ class Sitting:
     def definition(self) -> dict:
         return self.survey_version.definition
 
+    @property
+    def content_key(self) -> str:
+        """Identifies the definition's content, for the form-class cache."""
+        return self.survey_version.content_hash
+
 
 def texts(definition: dict, locale: str):
     """`t(text_by_lang)` for templates: survey text in this locale, else the default."""
@@ -116,7 +121,9 @@ def _render(
 def show(sitting: Sitting):
     """GET a page: the one asked for if reached already, else the furthest one."""
     definition, draft = sitting.definition, sitting.draft
-    state = responding.walk(definition, draft.raw if draft else {}, sitting.locale, validate=False)
+    state = responding.walk(
+        definition, draft.raw if draft else {}, sitting.locale, False, sitting.content_key
+    )
     furthest = draft.furthest_page if draft else 0
     index = request.args.get("page", type=int, default=furthest + 1) - 1
     if not 0 <= index <= furthest:
@@ -146,7 +153,7 @@ def take(sitting: Sitting):
         abort(400)
     draft = sitting.draft or sitting.start_draft()
 
-    before = responding.walk(definition, draft.raw, locale, validate=False)
+    before = responding.walk(definition, draft.raw, locale, False, sitting.content_key)
     responding.save_page(draft, index, formdata)
     draft.locale = locale
     action = formdata.get("action", "next")
@@ -160,7 +167,7 @@ def take(sitting: Sitting):
         db.session.commit()
         return redirect(sitting.page_url(index if previous is None else previous))
 
-    state = responding.walk(definition, draft.raw, locale, validate=True)
+    state = responding.walk(definition, draft.raw, locale, True, sitting.content_key)
     on_page = set(responding.page_field_names(definition, index))
     # A question that an answer on this same page has just made relevant was never shown:
     # show the page again with it (and no error on it yet) rather than skip past it.
