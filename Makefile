@@ -46,6 +46,7 @@ test: $(BIN)/.installed $(COMPILED)
 # prints a table and writes bench/results.md. Takes a few minutes.
 bench: $(BIN)/.installed $(COMPILED)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.export --write
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -107,3 +107,14 @@ def test_a_database_outage_answers_503_and_recovers_by_itself():
     from bench import faults
 
     assert faults.check_outage(log=lambda *a: None) == []
+
+
+def test_the_export_benchmark_measures_both_sides():
+    """`bench.export` on a tiny database: both commands run and are measured."""
+    from bench import export
+
+    rows = export.measure(300, ["csv"], log=lambda *a: None)
+    assert len(rows) == 1
+    size, fmt, export_seconds, export_mb, raw_seconds, raw_mb, ratio = rows[0]
+    assert (size, fmt) == (300, "csv") and export_seconds > 0 and raw_seconds > 0
+    assert export_mb > 0 and raw_mb > 0 and ratio > 0

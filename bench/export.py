@@ -1,0 +1,134 @@
+"""The export benchmark: the anonymised export beside a raw `read_sql` + `to_csv` of the
+same responses, same database, same run; seconds and peak memory (max RSS) of each.
+
+    python -m bench.export [--sizes 10000 100000] [--formats csv parquet]
+
+BENCH_LARGE=1 adds a million responses. Every measured command runs in a process of its
+own under GNU time, so its peak memory is its own. Prints a table and returns its lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .servers import BIN, ROOT, app_env, database, prepare
+
+RESULTS = Path(__file__).parent / "results.md"
+
+# The raw baseline: every response row, no anonymisation, to CSV.
+BASELINE = """
+import sys, pandas as pd, sqlalchemy as sa
+engine = sa.create_engine(sys.argv[1])
+pd.read_sql("select * from responses", engine).to_csv(sys.argv[2], index=False)
+"""
+
+
+@dataclass
+class Measure:
+    seconds: float
+    peak_mb: float
+
+
+def timed(command: list[str], env: dict[str, str]) -> Measure:
+    """Run under /usr/bin/time -v; wall seconds and maximum resident memory."""
+    done = subprocess.run(
+        ["/usr/bin/time", "-v", *command], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:4])}… failed: {done.stderr[-800:]}")
+    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in wall.groups())
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    return Measure(hours * 3600 + minutes * 60 + seconds, int(rss.group(1)) / 1024)
+
+
+def measure(size: int, formats: list[str], log=print) -> list[tuple]:
+    """Rows (size, format, export s, export MB, baseline s, baseline MB, ratio)."""
+    rows = []
+    with database("sqlite") as url, tempfile.TemporaryDirectory() as folder:
+        env = app_env(url)
+        prepare(url)
+        flask = [str(BIN / "flask"), "--app", "wsgi"]
+        synth = subprocess.run(
+            [*flask, "dev", "synth", "--responses", str(size), "--seed", "1"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if synth.returncode != 0:
+            raise RuntimeError(f"dev synth failed: {synth.stderr[-800:]}")
+        plain_url = url.replace("+psycopg", "")
+        baseline = timed(
+            [sys.executable, "-c", BASELINE, plain_url, str(Path(folder) / "raw.csv")], env
+        )
+        for fmt in formats:
+            out = Path(folder) / f"export-{fmt}.zip"
+            export = timed(
+                [*flask, "export", "intake", "--with-followups", "--format", fmt, "--out",
+                 str(out)],
+                env,
+            )  # fmt: skip
+            ratio = export.seconds / baseline.seconds
+            rows.append(
+                (size, fmt, export.seconds, export.peak_mb, baseline.seconds,
+                 baseline.peak_mb, ratio)
+            )  # fmt: skip
+            log(
+                f"export {size} {fmt}: {export.seconds:.1f} s, {export.peak_mb:.0f} MB; "
+                f"raw read_sql+to_csv {baseline.seconds:.1f} s, {baseline.peak_mb:.0f} MB; "
+                f"ratio {ratio:.1f}x"
+            )
+    return rows
+
+
+def table(rows: list[tuple]) -> list[str]:
+    lines = [
+        "| responses | format | export s | export peak MB | raw s | raw peak MB | ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for size, fmt, es, em, bs, bm, ratio in rows:
+        lines.append(
+            f"| {size} | {fmt} | {es:.1f} | {em:.0f} | {bs:.1f} | {bm:.0f} | {ratio:.1f}x |"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--formats", nargs="+", default=["csv", "parquet"])
+    parser.add_argument("--write", action="store_true", help="Append to bench/results.md.")
+    args = parser.parse_args(argv)
+    sizes = args.sizes + ([1_000_000] if os.environ.get("BENCH_LARGE") == "1" else [])
+    rows = [row for size in sizes for row in measure(size, args.formats)]
+    lines = table(rows)
+    print("\n".join(lines))
+    if args.write:
+        worst = max(row[-1] for row in rows)
+        verdict = "met" if worst <= 3 else "NOT met"
+        section = [
+            "",
+            "## Export (SQLite, k=5, with follow-ups; synthetic data from `dev synth`)",
+            "",
+            "Each command in a process of its own under GNU time: wall seconds and peak",
+            "resident memory. Raw = `pandas.read_sql` of the responses table + `to_csv`.",
+            "",
+            *lines,
+            "",
+            f"- target export ≤ 3× the raw baseline's time: {verdict} (worst {worst:.1f}×)",
+        ]
+        with RESULTS.open("a") as handle:
+            handle.write("\n".join(section) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
