@@ -4,14 +4,13 @@ same responses, same database, same run; seconds and peak memory (max RSS) of ea
     python -m bench.export [--sizes 10000 100000] [--formats csv parquet]
 
 BENCH_LARGE=1 adds a million responses. Every measured command runs in a process of its
-own under GNU time, so its peak memory is its own. Prints a table and returns its lines.
+own, so its peak memory is its own. Prints a table and returns its lines.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -36,17 +35,30 @@ class Measure:
     peak_mb: float
 
 
+# Runs a command and reports its wall time and peak memory (its own process tree only:
+# this wrapper is a fresh process, so RUSAGE_CHILDREN covers nothing else).
+MEASURED = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:]).returncode
+print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(code)
+"""
+
+
 def timed(command: list[str], env: dict[str, str]) -> Measure:
-    """Run under /usr/bin/time -v; wall seconds and maximum resident memory."""
+    """Wall seconds and maximum resident memory of one command."""
     done = subprocess.run(
-        ["/usr/bin/time", "-v", *command], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-c", MEASURED, *command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command[:4])}… failed: {done.stderr[-800:]}")
-    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
-    hours, minutes, seconds = (float(g) if g else 0.0 for g in wall.groups())
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    return Measure(hours * 3600 + minutes * 60 + seconds, int(rss.group(1)) / 1024)
+    seconds, peak_kb = done.stdout.split()[-2:]
+    return Measure(float(seconds), int(peak_kb) / 1024)
 
 
 def measure(size: int, formats: list[str], log=print) -> list[tuple]:
@@ -118,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             "",
             "## Export (SQLite, k=5, with follow-ups; synthetic data from `dev synth`)",
             "",
-            "Each command in a process of its own under GNU time: wall seconds and peak",
+            "Each command in a process of its own: wall seconds and peak",
             "resident memory. Raw = `pandas.read_sql` of the responses table + `to_csv`.",
             "",
             *lines,

@@ -62,9 +62,11 @@ def _share(env: dict[str, str], name: str, default: float) -> float:
     return share
 
 
-def _flag(env: dict[str, str], name: str) -> bool:
+def _flag(env: dict[str, str], name: str, default: bool = False) -> bool:
     value = env.get(name, "").strip().lower()
-    if value in ("", "0", "false", "no", "off"):
+    if not value:
+        return default
+    if value in ("0", "false", "no", "off"):
         return False
     if value in ("1", "true", "yes", "on"):
         return True
@@ -129,20 +131,11 @@ class Config:
             public_url=env.get("PUBLIC_URL", "").strip().rstrip("/") or None,
             mail=_mail_from_env(env),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
-            ratelimit_enabled=_flag(env, "RATELIMIT_ENABLED")
-            if env.get("RATELIMIT_ENABLED")
-            else True,
+            ratelimit_enabled=_flag(env, "RATELIMIT_ENABLED", default=True),
             target_participants=_whole_number(env, "TARGET_PARTICIPANTS", 150),
             target_failure_rate=_share(env, "TARGET_FAILURE_RATE", 0.05),
+            max_content_length=_whole_number(env, "MAX_CONTENT_LENGTH", cls.max_content_length),
         )
-        if env.get("MAX_CONTENT_LENGTH"):
-            try:
-                config.max_content_length = int(env["MAX_CONTENT_LENGTH"])
-            except ValueError:
-                raise ConfigError(
-                    "MAX_CONTENT_LENGTH must be a whole number of bytes, "
-                    f"not {env['MAX_CONTENT_LENGTH']!r}."
-                ) from None
         return config
 
     @property

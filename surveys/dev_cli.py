@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 from flask.cli import AppGroup
+
+from .progress import progress_bar
 
 dev_cli = AppGroup("dev", help="Tools for development and benchmarks.")
 
@@ -17,13 +17,7 @@ def synth_command(responses: int, seed: int) -> None:
     """Add synthetic programmes, participants (with contacts), intakes and follow-ups."""
     from .synth import synthesise
 
-    with click.progressbar(length=responses, label="writing", file=sys.stderr) as bar:
-        done = {"n": 0}
-
-        def progress(written: int) -> None:
-            bar.update(written - done["n"])
-            done["n"] = written
-
+    with progress_bar(responses, "writing") as progress:
         try:
             report = synthesise(responses, seed, progress)
         except LookupError as error:

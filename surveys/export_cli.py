@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import getpass
-import sys
 
 import click
 from flask.cli import with_appcontext
 
 from exports import FORMATS
+
+from .progress import progress_bar
 
 
 @click.command("export")
@@ -53,13 +54,7 @@ def export_command(survey, with_followups, fmt, k, max_suppression, programme, t
         term=term,
     )
     total = count_responses(survey)
-    with click.progressbar(length=total, label="reading responses", file=sys.stderr) as bar:
-        done = {"n": 0}
-
-        def progress(read: int) -> None:
-            bar.update(read - done["n"])
-            done["n"] = read
-
+    with progress_bar(total, "reading responses") as progress:
         try:
             methodology = run_export(
                 survey, options, fmt, out, actor=f"cli:{getpass.getuser()}", progress=progress

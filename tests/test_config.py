@@ -115,3 +115,23 @@ def test_dashboard_targets_are_read_and_checked():
 def test_rate_limits_are_on_unless_switched_off_for_a_load_test():
     assert Config.from_env({}).ratelimit_enabled is True
     assert Config.from_env({"RATELIMIT_ENABLED": "false"}).ratelimit_enabled is False
+
+
+def test_starting_the_app_does_not_load_the_data_libraries():
+    """pandas, pyarrow and matplotlib are for exports and the dashboard only: loading them
+    at start-up would slow every worker and every `flask` command by a second or more."""
+    code = (
+        "import sys, wsgi; "
+        "print(sorted(m for m in ('pandas', 'pyarrow', 'matplotlib', 'openpyxl') "
+        "if m in sys.modules))"
+    )
+    env = {**os.environ, "PATHWAYS_ENV": "development"}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"

@@ -17,7 +17,6 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Sto
 
 from exports import FORMATS
 
-from ..exporting import ExportRefused, run_export
 from ..extensions import db
 from ..models import AuditEvent, SurveyVersion
 from . import bp
@@ -98,6 +97,8 @@ def exports():
         return _page(form, 422 if form.is_submitted() else 200)
     # Imported here: pandas takes a while to load, and only a download needs it.
     from exports.pipeline import Options
+
+    from ..exporting import ExportRefused, run_export
 
     options = Options(
         k=form.k.data,

@@ -290,23 +290,30 @@ def survey_upload():
 def survey_preview():
     """The same preview in another language: the YAML comes back and is checked again."""
     form = PublishForm()
+    checked = _checked_again(form)
+    if not isinstance(checked, Checked):
+        return checked
+    return _render_preview(checked, form)
+
+
+def _checked_again(form: PublishForm):
+    """The YAML carried in the page's hidden field, validated again (never trusted), or
+    the list page with what is wrong."""
     if not form.validate_on_submit():
         return _render_list(UploadForm(formdata=None), _form_errors(form), 422)
     checked = check_text(form.yaml_text.data, form.file_name.data)
     if checked.definition is None:
         return _render_list(UploadForm(formdata=None), checked.problems, 422)
-    return _render_preview(checked, form)
+    return checked
 
 
 @bp.post("/surveys/publish")
 @admin_only
 def survey_publish():
     form = PublishForm()
-    if not form.validate_on_submit():
-        return _render_list(UploadForm(formdata=None), _form_errors(form), 422)
-    checked = check_text(form.yaml_text.data, form.file_name.data)
-    if checked.definition is None:
-        return _render_list(UploadForm(formdata=None), checked.problems, 422)
+    checked = _checked_again(form)
+    if not isinstance(checked, Checked):
+        return checked
     try:
         stored, created = store_definition(checked.definition)
     except VersionConflict:

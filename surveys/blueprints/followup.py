@@ -42,13 +42,18 @@ def _locale(invitation: Invitation, definition: dict) -> str:
     return g.locale
 
 
-def _closed_page(invitation: Invitation):
-    """The answer when the link cannot be filled any more, or None when it can."""
+def _definition(invitation: Invitation) -> dict:
+    """The invited survey's latest definition, with the page's language chosen for it."""
     survey_version = latest_version(invitation.survey_id)
     if survey_version is None:
         abort(404)
-    definition = survey_version.definition
-    _locale(invitation, definition)
+    _locale(invitation, survey_version.definition)
+    return survey_version.definition
+
+
+def _closed_page(invitation: Invitation):
+    """The answer when the link cannot be filled any more, or None when it can."""
+    definition = _definition(invitation)
     t = answering.texts(definition, g.locale)
     if invitation.completed_at is not None:
         return render_template("followup/answered.html", definition=definition, t=t), 200
@@ -110,45 +115,40 @@ def _sitting(token: str, invitation: Invitation):
     )
 
 
-@bp.get("/f/<token>")
-@limiter.limit(GUESS_LIMIT, deduct_when=_miss)
-def show_page(token: str):
+def _answer(token: str, step, opening: bool = False):
+    """Run a page `step` for the link's sitting — unless the link is closed (answered,
+    expired) or was just submitted from another tab, which answer instead."""
     invitation = _invitation(token)
     closed = _closed_page(invitation)
     if closed is not None:
         return closed
-    if invitation.opened_at is None:
+    if opening and invitation.opened_at is None:
         invitation.opened_at = utcnow()
         db.session.commit()
     sitting = _sitting(token, invitation)
     if not isinstance(sitting, answering.Sitting):
         return sitting
-    return answering.show(sitting)
+    return step(sitting)
+
+
+@bp.get("/f/<token>")
+@limiter.limit(GUESS_LIMIT, deduct_when=_miss)
+def show_page(token: str):
+    return _answer(token, answering.show, opening=True)
 
 
 @bp.post("/f/<token>")
 @limiter.limit(GUESS_LIMIT, deduct_when=_miss)
 @answering.submission_limit
 def submit_page(token: str):
-    invitation = _invitation(token)
-    closed = _closed_page(invitation)
-    if closed is not None:
-        return closed
-    sitting = _sitting(token, invitation)
-    if not isinstance(sitting, answering.Sitting):
-        return sitting
-    return answering.take(sitting)
+    return _answer(token, answering.take)
 
 
-@bp.get("/f/<token>/opt-out")
-@limiter.limit(GUESS_LIMIT, deduct_when=_miss)
-def opt_out_page(token: str):
-    invitation = _invitation(token)
+def _opt_out_page(token: str, invitation: Invitation):
+    """The choice, or — once made — what it means (so coming back never asks again)."""
     participant = invitation.participant
-    survey_version = latest_version(invitation.survey_id)
-    definition = survey_version.definition
-    _locale(invitation, definition)
-    done = None  # already chosen: say so instead of asking again
+    definition = _definition(invitation)
+    done = None
     if participant.consent_withdrawn_at is not None:
         done = "withdraw_consent"
     elif participant.opted_out_at is not None:
@@ -162,6 +162,12 @@ def opt_out_page(token: str):
     )
 
 
+@bp.get("/f/<token>/opt-out")
+@limiter.limit(GUESS_LIMIT, deduct_when=_miss)
+def opt_out_page(token: str):
+    return _opt_out_page(token, _invitation(token))
+
+
 # Exempt from CSRF on purpose: the token in the address is itself the secret, and mail
 # programs' one-click unsubscribe (RFC 8058) posts here without any page of ours.
 @bp.post("/f/<token>/opt-out")
@@ -171,21 +177,14 @@ def opt_out(token: str):
     invitation = _invitation(token)
     participant = invitation.participant
     now = utcnow()
-    withdraw = request.form.get("choice") == "withdraw_consent"
     if participant.opted_out_at is None:
         participant.opted_out_at = now
     if invitation.opted_out_at is None:
         invitation.opted_out_at = now
-    if withdraw and participant.consent_withdrawn_at is None:
+    if (
+        request.form.get("choice") == "withdraw_consent"
+        and participant.consent_withdrawn_at is None
+    ):
         participant.consent_withdrawn_at = now
     db.session.commit()
-    survey_version = latest_version(invitation.survey_id)
-    definition = survey_version.definition
-    _locale(invitation, definition)
-    return render_template(
-        "followup/opt_out.html",
-        definition=definition,
-        t=answering.texts(definition, g.locale),
-        token=token,
-        done="withdraw_consent" if withdraw else "stop_mail",
-    )
+    return _opt_out_page(token, invitation)

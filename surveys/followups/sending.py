@@ -158,12 +158,21 @@ def sender_lock() -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _letter(invitation: Invitation, token: str, base: str, reminder: bool) -> mail.Letter | None:
-    survey_version = latest_version(invitation.survey_id)
-    if survey_version is None:
+def _definition(survey_id: str, known: dict[str, dict | None]) -> dict | None:
+    """The survey's latest definition, read once per run, not once per message."""
+    if survey_id not in known:
+        version = latest_version(survey_id)
+        known[survey_id] = version.definition if version else None
+    return known[survey_id]
+
+
+def _letter(
+    invitation: Invitation, token: str, base: str, reminder: bool, definitions: dict
+) -> mail.Letter | None:
+    definition = _definition(invitation.survey_id, definitions)
+    if definition is None:
         return None
     participant = invitation.participant
-    definition = survey_version.definition
     locale = mail.message_locale(participant.language, definition)
     with force_locale(locale):
         expires = format_date(invitation.expires_on - timedelta(days=1), format="long")
@@ -202,6 +211,7 @@ def send_due(
             ) from None
         try:
             after_id = 0
+            definitions: dict[str, dict | None] = {}
             while True:
                 invitation = _next_due(clock.today, settings.reminder_days, after_id)
                 if invitation is None:
@@ -210,7 +220,7 @@ def send_due(
                 after_id = invitation.id
                 kind = "invitation" if invitation.sent_at is None else "reminder"
                 token = links.new_link(invitation)
-                letter = _letter(invitation, token, base, reminder=kind == "reminder")
+                letter = _letter(invitation, token, base, kind == "reminder", definitions)
                 if letter is None:
                     db.session.rollback()
                     continue
