@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .columns import Column
@@ -98,21 +99,45 @@ def merge_columns(per_survey: Iterable[list[Column]]) -> list[Column]:
     return list(merged.values())
 
 
-def flat_row(answers: dict[str, Any], columns_by_question: dict[str, list[Column]]) -> dict:
-    """One response's answers as {column: value}; multi-select codes as 0/1."""
-    row: dict[str, Any] = {}
-    for question, columns in columns_by_question.items():
-        value = answers.get(question)
-        for column in columns:
-            if column.name == question:
-                if value is not None:
-                    row[question] = value
-            elif column.name == question + OTHER_SUFFIX:
-                if column.name in answers:
-                    row[column.name] = answers[column.name]
-            elif isinstance(value, list):  # <question>__<code>
-                row[column.name] = int(column.name[len(question) + 2 :] in value)
-    return row
+def flat_frame(answers: list[dict[str, Any]], columns: list[Column]) -> pd.DataFrame:
+    """Responses to one survey version as a table with `columns`, in that order.
+
+    Multi-select codes become 0/1 where the question was answered (an empty choice is all
+    0) and stay empty where it was not. Values are as stored; `typed` gives them dtypes.
+    Works column by column over the whole batch: a Python loop per response and question
+    was most of an export's time.
+    """
+    count = len(answers)
+    raw = pd.DataFrame.from_records(answers) if answers else pd.DataFrame()
+    raw.index = pd.RangeIndex(count)
+    out: dict[str, Any] = {}
+    for question, mine in by_question(columns).items():
+        for column in mine:
+            if column.name in (question, question + OTHER_SUFFIX):
+                out[column.name] = raw.get(column.name)
+        codes = [c.name for c in mine if c.name not in (question, question + OTHER_SUFFIX)]
+        if codes:
+            out.update(_code_columns(raw.get(question), question, codes, count))
+    return pd.DataFrame(out, index=raw.index, columns=[c.name for c in columns])
+
+
+def _code_columns(
+    values: pd.Series | None, question: str, names: list[str], count: int
+) -> dict[str, pd.arrays.IntegerArray]:
+    """`<question>__<code>` 0/1 columns from each response's list of chosen codes."""
+    chosen = np.zeros((count, len(names)), dtype=np.int8)
+    if values is None:  # nobody was asked it
+        answered = np.zeros(count, dtype=bool)
+    else:
+        answered = values.map(lambda v: isinstance(v, list)).to_numpy(dtype=bool)
+        picks = values[answered].explode().dropna()
+        codes = pd.Index([name[len(question) + 2 :] for name in names])
+        which = codes.get_indexer(picks.astype(str))
+        known = which >= 0  # a code the version does not list has no column
+        chosen[picks.index.to_numpy()[known], which[known]] = 1
+    return {
+        name: pd.arrays.IntegerArray(chosen[:, i].copy(), ~answered) for i, name in enumerate(names)
+    }
 
 
 def by_question(columns: list[Column]) -> dict[str, list[Column]]:
@@ -123,21 +148,22 @@ def by_question(columns: list[Column]) -> dict[str, list[Column]]:
     return grouped
 
 
-def typed_frame(rows: list[dict], columns: list[Column]) -> pd.DataFrame:
-    """A DataFrame with the columns in order and compact, nullable types."""
-    frame = pd.DataFrame.from_records(rows, columns=[c.name for c in columns])
-    for column in columns:
-        series = frame[column.name]
-        if column.type == "integer":
-            frame[column.name] = pd.to_numeric(series, errors="coerce").astype(
-                "Int8" if column.codes == {"0": "not chosen", "1": "chosen"} else "Int64"
-            )
-        elif column.type == "number":
-            frame[column.name] = pd.to_numeric(series, errors="coerce").astype("Float64")
-        elif column.type == "boolean":
-            frame[column.name] = series.astype("boolean")
-        elif column.codes is not None:
-            frame[column.name] = series.astype("category")
-        else:
-            frame[column.name] = series.astype("string")
-    return frame
+def typed(frame: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
+    """`frame` (whose columns are `columns`, in order) with compact, nullable types."""
+    return pd.DataFrame(
+        {column.name: _typed(frame[column.name], column) for column in columns},
+        index=frame.index,
+    )
+
+
+def _typed(series: pd.Series, column: Column) -> pd.Series:
+    if column.type == "integer":
+        flag = column.codes == {"0": "not chosen", "1": "chosen"}
+        return pd.to_numeric(series, errors="coerce").astype("Int8" if flag else "Int64")
+    if column.type == "number":
+        return pd.to_numeric(series, errors="coerce").astype("Float64")
+    if column.type == "boolean":
+        return series.astype("boolean")
+    if column.codes is not None:
+        return series.astype("category")
+    return series.astype("string")

@@ -75,6 +75,12 @@ class QuasiIdentifier:
             self.code_at(part, level) for part in value.split(WAVE_SEPARATOR)
         )
 
+    def generalise_all(self, values: pd.Series, level: int) -> np.ndarray:
+        """`generalise` over many values, computed once per distinct value."""
+        position, distinct = pd.factorize(values.to_numpy(dtype=object))
+        general = [self.generalise(value, level) for value in distinct]
+        return np.asarray(general, dtype=object)[position]
+
     def code_at(self, value: str, level: int) -> str:
         """One answer's code (or multi-select code set) at a level below `top`."""
         if level == 0 or value == MISSING:
@@ -105,10 +111,8 @@ def _encodings(people: pd.DataFrame, qis: list[QuasiIdentifier]) -> dict:
     """Integer codes of every distinct row at every level, and how many distinct values."""
     codes, distinct = {}, {}
     for qi in qis:
-        values = people[qi.name].to_numpy()
         for level in range(qi.top + 1):
-            generalised = [qi.generalise(v, level) for v in values]
-            encoded, uniques = pd.factorize(np.asarray(generalised, dtype=object))
+            encoded, uniques = pd.factorize(qi.generalise_all(people[qi.name], level))
             codes[qi.name, level] = encoded
             distinct[qi.name, level] = len(uniques)
     return {"codes": codes, "distinct": distinct}

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Connection, DateTime, column, select, table
+import orjson
+from sqlalchemy import JSON, Connection, DateTime, Row, Text, cast, column, select, table
 from sqlalchemy.dialects.postgresql import JSONB
 
 # The same column types as the models, so JSON and times come back as Python values.
@@ -64,17 +65,19 @@ def definitions(connection: Connection, source: Source) -> dict[int, dict]:
     return chosen
 
 
-def chunks(
-    connection: Connection, source: Source, version_ids: list[int]
-) -> Iterator[list[dict[str, Any]]]:
-    """Responses as dicts, `chunk_size` at a time, read with a server-side cursor."""
+def chunks(connection: Connection, source: Source, version_ids: list[int]) -> Iterator[list[Row]]:
+    """Responses as rows, `chunk_size` at a time, read with a server-side cursor.
+
+    `answers` comes as JSON text: decoding it in bulk (`decode_answers`) is several times
+    faster than the per-row JSON type, and reading was most of an export's time.
+    """
     query = (
         select(
             responses.c.id,
             responses.c.survey_version_id,
             responses.c.wave,
             responses.c.submitted_at,
-            responses.c.answers,
+            cast(responses.c.answers, Text).label("answers"),
             participants.c.public_id,
             terms.c.name.label("term"),
             programmes.c.code.label("programme"),
@@ -91,5 +94,9 @@ def chunks(
     if source.term is not None:
         query = query.where(terms.c.name == source.term)
     result = connection.execution_options(yield_per=source.chunk_size).execute(query)
-    for partition in result.mappings().partitions():
-        yield [dict(row) for row in partition]
+    yield from result.partitions()
+
+
+def decode_answers(rows: list[Row]) -> list[dict[str, Any]]:
+    """Each row's answers as a dict."""
+    return [orjson.loads(row.answers) for row in rows]

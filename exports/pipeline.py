@@ -5,7 +5,6 @@ generalise quasi-identifiers -> suppress -> shuffle. Each step is a function of 
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
@@ -14,11 +13,11 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Row
 
 from . import aggregates, kanon, load
 from .columns import SUPPRESSED, Column
-from .flatten import by_question, columns_of, flat_row, merge_columns, typed_frame
+from .flatten import columns_of, flat_frame, merge_columns, typed
 
 DROPPED_CLASSES = ("identifier", "free_text", "never")
 PID_LENGTH = 16
@@ -64,39 +63,19 @@ def load_table(
     # The exported survey's own questions first, newest version first; then follow-ups.
     order = sorted(per_version, key=lambda v: (definitions[v]["id"] != survey_id, -v))
     columns = merge_columns(per_version[vid] for vid in order)
-    grouped = {vid: by_question(cols) for vid, cols in per_version.items()}
     frames, read = [], 0
     for chunk in load.chunks(connection, source, list(definitions)):
-        rows = []
-        for record in chunk:
-            definition = definitions[record["survey_version_id"]]
-            if not _in_programme(record, definition, options.programme):
-                continue
-            row = flat_row(record["answers"], grouped[record["survey_version_id"]])
-            row["_person"] = record["public_id"] or f"response-{record['id']}"
-            row["_wave"] = record["wave"] or definition["id"]
-            row["_submitted_at"] = record["submitted_at"]
-            row["_programme"] = record["programme"] or _answered_programme(record, definition)
-            row["_term"] = record["term"]
-            rows.append(row)
-        meta = [
-            Column("_person", ""),
-            Column("_wave", ""),
-            Column("_submitted_at", ""),
-            Column("_programme", ""),
-            Column("_term", ""),
+        kept = [
+            (row, answers)
+            for row, answers in zip(chunk, load.decode_answers(chunk), strict=True)
+            if _in_programme(row, answers, definitions[row.survey_version_id], options.programme)
         ]
-        frame = typed_frame(rows, meta + columns)
-        frame["_submitted_at"] = pd.to_datetime(
-            pd.Series([r["_submitted_at"] for r in rows], dtype=object), utc=True
-        )
-        frames.append(frame)
+        if kept:
+            frames.append(_flat_chunk(kept, definitions, per_version, columns))
         read += len(chunk)
         progress(read)
     if not frames:
-        meta = [Column(name, "") for name in ("_person", "_wave", "_programme", "_term")]
-        frames.append(typed_frame([], meta + columns))
-        frames[0]["_submitted_at"] = pd.Series(dtype="datetime64[ns, UTC]")
+        frames.append(_flat_chunk([], definitions, per_version, columns))
     data = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     for column in columns:
         if column.codes is not None and column.type == "string":
@@ -104,21 +83,60 @@ def load_table(
     return data, columns, definitions
 
 
-def _answered_programme(record: dict, definition: dict) -> str | None:
+META = ("_person", "_wave", "_submitted_at", "_programme", "_term")
+
+
+def _flat_chunk(
+    records: list[tuple[Row, dict]],
+    definitions: dict[int, dict],
+    per_version: dict[int, list[Column]],
+    columns: list[Column],
+) -> pd.DataFrame:
+    """Some responses (row, answers) as rows: the meta columns, then every column."""
+    by_version: dict[int, list[tuple[Row, dict]]] = {}
+    for record in records:
+        by_version.setdefault(record[0].survey_version_id, []).append(record)
+    parts = []
+    for version_id, mine in by_version.items():
+        definition = definitions[version_id]
+        meta = pd.DataFrame(
+            {
+                "_person": [r.public_id or f"response-{r.id}" for r, _ in mine],
+                "_wave": [r.wave or definition["id"] for r, _ in mine],
+                "_submitted_at": [r.submitted_at for r, _ in mine],
+                "_programme": [
+                    r.programme or _answered_programme(answers, definition) for r, answers in mine
+                ],
+                "_term": [r.term for r, _ in mine],
+            }
+        )
+        answers = flat_frame([answers for _, answers in mine], per_version[version_id])
+        parts.append(pd.concat([meta, answers], axis=1))
+    names = [*META, *(c.name for c in columns)]
+    frame = pd.concat(parts, ignore_index=True).reindex(columns=names) if parts else None
+    if frame is None:
+        frame = pd.DataFrame({name: pd.Series(dtype=object) for name in names})
+    meta_columns = [Column(name, "") for name in META if name != "_submitted_at"]
+    result = typed(frame, meta_columns + columns)
+    result.insert(2, "_submitted_at", pd.to_datetime(frame["_submitted_at"], utc=True))
+    return result
+
+
+def _answered_programme(answers: dict, definition: dict) -> str | None:
     question = definition.get("programme_question")
-    value = record["answers"].get(question) if question else None
+    value = answers.get(question) if question else None
     return value if isinstance(value, str) else None
 
 
-def _in_programme(record: dict, definition: dict, programme: str | None) -> bool:
+def _in_programme(row: Row, answers: dict, definition: dict, programme: str | None) -> bool:
     """Personal-link answers by the participant's programme; anonymous intakes by their
     answer to the programme question."""
     if programme is None:
         return True
-    if record["programme"] is not None:
-        return record["programme"] == programme
+    if row.programme is not None:
+        return row.programme == programme
     question = definition.get("programme_question")
-    return question is not None and record["answers"].get(question) == programme
+    return question is not None and answers.get(question) == programme
 
 
 # --- the anonymising steps --------------------------------------------------------------
@@ -136,7 +154,7 @@ def pseudonymise(people: pd.Series, key: bytes) -> pd.Series:
     """HMAC-SHA256 of each person's opaque id under a key made for this export only."""
     unique = people.unique()
     digest = {
-        person: hmac.new(key, str(person).encode(), hashlib.sha256).hexdigest()[:PID_LENGTH]
+        person: hmac.digest(key, str(person).encode(), "sha256").hex()[:PID_LENGTH]
         for person in unique
     }
     return people.map(digest).astype("string")
@@ -179,13 +197,17 @@ def _answer_values(data: pd.DataFrame, columns: list[Column], qi) -> pd.Series:
     codes = [name.split("__", 1)[1] for name in code_columns]
     block = data[code_columns].fillna(0).to_numpy(dtype=np.int8)
     answered = data[code_columns].notna().any(axis=1).to_numpy()
-    joined = [
-        kanon.CODE_SEPARATOR.join(code for code, on in zip(codes, row, strict=True) if on)
-        for row in block
-    ]
-    return pd.Series(
-        np.where(answered, np.asarray(joined, dtype=object), kanon.MISSING), index=data.index
+    # Few distinct combinations of codes exist: find them by their packed bits, join each
+    # once.
+    packed = np.packbits(block.astype(bool), axis=1)
+    position, _ = pd.factorize(np.asarray([row.tobytes() for row in packed], dtype=object))
+    example = np.zeros(position.max() + 1 if len(position) else 0, dtype=np.int64)
+    example[position] = np.arange(len(position))
+    joined = np.asarray(
+        [kanon.CODE_SEPARATOR.join(np.asarray(codes)[block[row] > 0]) for row in example],
+        dtype=object,
     )
+    return pd.Series(np.where(answered, joined[position], kanon.MISSING), index=data.index)
 
 
 def people_table(data: pd.DataFrame, columns: list[Column], qis: list) -> pd.DataFrame:
@@ -225,10 +247,12 @@ def generalise(data: pd.DataFrame, columns: list[Column], qi, level: int) -> lis
     if not qi.multi:
         (column,) = mine
         values = data[qi.name].astype("object")
-        mapped = values.map(lambda v: v if pd.isna(v) else qi.code_at(v, level))
+        present = values.dropna().unique()
         if level == qi.top:
-            mapped = values.map(lambda v: v if pd.isna(v) else SUPPRESSED)
-        data[qi.name] = mapped.astype("category")
+            general = dict.fromkeys(present, SUPPRESSED)
+        else:
+            general = {value: qi.code_at(value, level) for value in present}
+        data[qi.name] = values.map(general).astype("category")
         present = sorted(str(v) for v in data[qi.name].dropna().unique())
         names = {**(column.codes or {}), **(qi.labels[level] if qi.labels else {})}
         column.codes = {code: names.get(code, code) for code in present}
@@ -423,8 +447,6 @@ def _classes(people: pd.DataFrame, qis: list, result: kanon.Result) -> dict[str,
     """Person -> their equivalence class (generalised values) under the chosen levels."""
     keys = pd.Series("", index=people.index, dtype=object)
     for qi in qis:
-        level = result.level_index[qi.name]
-        keys = keys + "\x1d" + people[qi.name].map(lambda v, q=qi, lv=level: q.generalise(v, lv))
-    for person in result.suppressed:
-        keys[person] = SUPPRESSED
-    return {str(k): v for k, v in keys.items()}
+        keys = keys + "\x1d" + qi.generalise_all(people[qi.name], result.level_index[qi.name])
+    keys[keys.index.isin(list(result.suppressed))] = SUPPRESSED
+    return dict(zip(keys.index.astype(str), keys, strict=True))

@@ -19,8 +19,8 @@ from typing import IO, Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
-from openpyxl import Workbook
 
 from . import FORMATS
 from .columns import SUPPRESSED, Column
@@ -178,19 +178,21 @@ def _dates_as_text(chunk: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, columns: list[Column], target: IO[bytes]) -> None:
-    """UTF-8 csv with a header row and NA as an empty cell, its text neutralised."""
-    with _text_target(target) as text:
-        for number, chunk in enumerate(_chunks(frame)):
-            neutralise_frame(chunk).to_csv(
-                text,
-                header=number == 0,
-                index=False,
-                na_rep="",
-                date_format=DATE_FORMAT,
-                # RFC 4180 line ends: with CRLF the csv module quotes any cell holding a
-                # lone CR or LF; with "\n" alone a CR in an answer would split the row.
-                lineterminator="\r\n",
+    """UTF-8 csv with a header row and NA as an empty cell, its text neutralised.
+
+    Arrow's writer is several times faster than pandas' here. It quotes every text cell
+    (and the header); numbers, booleans (true/false) and dates are left bare, and a
+    missing value is an empty, unquoted cell.
+    """
+    # RFC 4180 line ends; the names are plain identifiers, so the header needs no quotes.
+    options = pa_csv.WriteOptions(eol="\r\n", quoting_header="none")
+    schema = arrow_schema(columns)
+    with pa_csv.CSVWriter(target, schema, write_options=options) as writer:
+        for chunk in _chunks(frame):
+            table = pa.Table.from_pandas(
+                neutralise_frame(chunk), schema=schema, preserve_index=False
             )
+            writer.write_table(table)
 
 
 # json ----------------------------------------------------------------------------------
@@ -262,6 +264,8 @@ def write_xlsx(frame: pd.DataFrame, columns: list[Column], target: IO[bytes]) ->
             f"An xlsx sheet holds at most {XLSX_MAX_ROWS - 1} rows and this export has "
             f"{len(frame)}; choose csv, parquet or dta."
         )
+    from openpyxl import Workbook  # here: the other formats need not load it
+
     workbook = Workbook(write_only=True)
     sheets: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
         "data": lambda chunk: chunk,

@@ -4,6 +4,7 @@ Package. No database needed: the writers only see a DataFrame and its Column lis
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -218,11 +219,16 @@ def test_csv_round_trip():
 
 def test_csv_writes_missing_as_empty_and_negative_numbers_as_numbers():
     buffer, _ = write("csv")
-    rows = buffer.getvalue().decode().split("\r\n")
-    header = rows[0].split(",")
-    second = next(line for line in rows if line.startswith("p003,")).split(",")
-    assert second[header.index("hours_per_week")] == "-5"
-    assert second[header.index("stipend_share")] == ""
+    text = buffer.getvalue().decode()
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    header = rows[0]
+    third = next(row for row in rows if row[0] == "p003")
+    assert third[header.index("hours_per_week")] == "-5"
+    assert third[header.index("stipend_share")] == ""
+    # Text is quoted, numbers and missing values are bare: a spreadsheet reads -5 as a number.
+    line = next(line for line in text.split("\r\n") if line.startswith('"p003"'))
+    assert ",-5," in line and ",," in line
+    assert text.startswith("pid,wave,period,") and "\r\n" in text
 
 
 def test_xlsx_round_trip_and_labels_sheet():

@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from lark import Lark, Token, Tree
@@ -45,7 +45,11 @@ STRING: /'[^']*'/ | /"[^"]*"/
 %ignore /[ \t\r\n]+/
 """
 
-_parser = Lark(_GRAMMAR, parser="lalr", maybe_placeholders=False)
+
+@cache
+def _parser() -> Lark:
+    """Built on first use: building it is most of the cost of importing this module."""
+    return Lark(_GRAMMAR, parser="lalr", maybe_placeholders=False)
 
 
 class ExpressionError(Exception):
@@ -328,7 +332,7 @@ def parse(source: str) -> Expression:
     if len(source) > MAX_LENGTH:
         raise ExpressionError(f"the expression is longer than {MAX_LENGTH} characters")
     try:
-        tree = _parser.parse(source)
+        tree = _parser().parse(source)
     except LarkError as error:
         raise ExpressionError(_syntax_message(error)) from None
     compiler = _Compiler()
