@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Row
 
-from . import aggregates, kanon, load
+from . import aggregates, derived, kanon, load
 from .columns import SUPPRESSED, Column
 from .flatten import columns_of, flat_frame, merge_columns, typed
 
@@ -41,6 +41,10 @@ class Options:
     programme: str | None = None
     term: str | None = None
     chunk_size: int = 5000
+    # The World Bank income group of each country (iso3 -> L|LM|UM|H) and the fiscal
+    # year of that classification; without them the export has no income-group column.
+    income_groups: Mapping[str, str] | None = None
+    income_groups_year: str | None = None
 
 
 # --- load and flatten -----------------------------------------------------------------
@@ -80,6 +84,10 @@ def load_table(
     for column in columns:
         if column.codes is not None and column.type == "string":
             data[column.name] = data[column.name].astype("category")
+    if options.income_groups:
+        columns = derived.add_income_group(
+            data, columns, options.income_groups, options.income_groups_year or "unknown year"
+        )
     return data, columns, definitions
 
 
@@ -171,7 +179,7 @@ def quasi_identifiers(
 ) -> list[kanon.QuasiIdentifier]:
     """One per quasi-identifying question, with its code list's hierarchy."""
     questions: dict[str, dict] = {}
-    hierarchies: dict[str, list | None] = {}
+    hierarchies: dict[str, list | None] = dict(derived.HIERARCHIES)
     for definition in definitions.values():
         for page in definition["pages"]:
             for question in page["questions"]:
@@ -182,7 +190,9 @@ def quasi_identifiers(
     names = list(dict.fromkeys(c.question for c in columns if c.privacy == "quasi_identifier"))
     return [
         kanon.QuasiIdentifier.from_hierarchy(
-            name, hierarchies.get(name), multi=questions[name]["type"] == "select_multiple"
+            name,
+            hierarchies.get(name),
+            multi=name in questions and questions[name]["type"] == "select_multiple",
         )
         for name in names
     ]
@@ -402,6 +412,11 @@ def anonymise(
         "period": [periods.min(), periods.max()] if len(periods) else None,
         "rows_shuffled": True,
         "with_followups": options.with_followups,
+        "income_groups": (
+            f"World Bank country classification by income, {options.income_groups_year}"
+            if any(c.name == derived.INCOME_GROUP for c in columns)
+            else None
+        ),
         "programme": options.programme,
         "term": options.term,
         "created": datetime.now().astimezone().date().isoformat(),

@@ -163,6 +163,7 @@ def list_command() -> None:
 
 def register(app: Flask) -> None:
     from .admin.cli import users_cli
+    from .demographics.cli import demographics_cli
     from .dev_cli import dev_cli
     from .export_cli import export_command
     from .followups.cli import followups_cli
@@ -172,5 +173,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(participants_cli)
     app.cli.add_command(followups_cli)
     app.cli.add_command(export_command)
+    app.cli.add_command(demographics_cli)
     app.cli.add_command(dev_cli)
     app.cli.add_command(users_cli)

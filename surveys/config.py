@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 BUNDLED_SURVEYS_DIR = Path(__file__).parent / "definitions"
+BUNDLED_DATA_DIR = Path(__file__).parent / "demographics" / "data"
 ENVIRONMENTS = ("development", "production", "testing")
 
 
@@ -105,6 +106,8 @@ class Config:
     # None means: generated once and kept in the instance folder (development only).
     secret_key: str | None = None
     surveys_dir: Path = BUNDLED_SURVEYS_DIR
+    # Where the World Bank income-group files (wb_income_FY<year>.csv) are.
+    income_groups_dir: Path = BUNDLED_DATA_DIR
     max_content_length: int = 512 * 1024
     # The address people reach Pathways at, for links in mail: https://surveys.example.org
     public_url: str | None = None
@@ -128,6 +131,9 @@ class Config:
             database_url=env.get("DATABASE_URL") or None,
             secret_key=env.get("SECRET_KEY") or None,
             surveys_dir=Path(env["SURVEYS_DIR"]) if env.get("SURVEYS_DIR") else BUNDLED_SURVEYS_DIR,
+            income_groups_dir=(
+                Path(env["INCOME_GROUPS_DIR"]) if env.get("INCOME_GROUPS_DIR") else BUNDLED_DATA_DIR
+            ),
             public_url=env.get("PUBLIC_URL", "").strip().rstrip("/") or None,
             mail=_mail_from_env(env),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
@@ -188,6 +194,8 @@ class Config:
                     )
         if not self.surveys_dir.is_dir():
             raise ConfigError(f"SURVEYS_DIR {str(self.surveys_dir)!r} is not a folder.")
+        if not self.income_groups_dir.is_dir():
+            raise ConfigError(f"INCOME_GROUPS_DIR {str(self.income_groups_dir)!r} is not a folder.")
         if self.public_url is not None and not self.public_url.startswith(("http://", "https://")):
             raise ConfigError(
                 "PUBLIC_URL must start with https:// (or http://), like https://surveys.example.org."

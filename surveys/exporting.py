@@ -8,11 +8,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from exports import kanon, pipeline
 from exports.bundle import write_bundle
 
+from .demographics import income_groups
 from .extensions import db
 from .models import AuditEvent, Response, SurveyVersion
 
@@ -40,6 +42,11 @@ def run_export(
     seed: int | None = None,
 ) -> dict:
     """Write the bundle to `out`; return its methodology. Every run is audited."""
+    if options.income_groups is None:
+        known = income_groups.latest(current_app.config["INCOME_GROUPS_DIR"])
+        if known is not None:
+            options.income_groups = known.groups
+            options.income_groups_year = known.fiscal_year
     details = {
         "survey": survey_id,
         "format": fmt,

@@ -24,6 +24,11 @@ from .extensions import db
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
+# Definitions by content hash (SurveyVersion.definition); a handful are live at a time.
+_DEFINITIONS: dict[str, dict[str, Any]] = {}
+DEFINITIONS_CACHED = 64
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -39,12 +44,33 @@ class SurveyVersion(db.Model):
     survey_id: Mapped[str] = mapped_column(String(64), index=True)
     version: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(300))
-    definition: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # The definition as stored; read `definition`, which decodes it once per process.
+    # Deferred: loading a version (every survey page does) leaves the large JSON unread.
+    stored_definition: Mapped[dict[str, Any]] = mapped_column("definition", JSONType, deferred=True)
     # SHA-256 of the canonical JSON: tells a re-load of the same content from a changed one.
     content_hash: Mapped[str] = mapped_column(String(64))
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     responses: Mapped[list[Response]] = relationship(back_populates="survey_version")
+
+    @property
+    def definition(self) -> dict[str, Any]:
+        """The normalised definition, shared by everything in this process that reads the
+        same content: a version never changes, and decoding its JSON on every request was
+        a tenth of a page's server time. Callers must not change it."""
+        if self.content_hash is None:
+            return self.stored_definition
+        cached = _DEFINITIONS.get(self.content_hash)
+        if cached is None:
+            cached = self.stored_definition
+            if len(_DEFINITIONS) >= DEFINITIONS_CACHED:
+                _DEFINITIONS.clear()
+            _DEFINITIONS[self.content_hash] = cached
+        return cached
+
+    @definition.setter
+    def definition(self, value: dict[str, Any]) -> None:
+        self.stored_definition = value
 
     @property
     def languages(self) -> list[str]:

@@ -113,7 +113,7 @@ def test_the_export_benchmark_measures_both_sides():
     """`bench.export` on a tiny database: both commands run and are measured."""
     from bench import export
 
-    rows = export.measure(300, ["csv"], log=lambda *a: None)
+    rows = export.measure(300, ["csv"], log=lambda *a: None, repeat=1)
     assert len(rows) == 1
     size, fmt, export_seconds, export_mb, raw_seconds, raw_mb, ratio = rows[0]
     assert (size, fmt) == (300, "csv") and export_seconds > 0 and raw_seconds > 0

@@ -183,3 +183,34 @@ def test_generalised_countries_carry_their_region_names(app, runner):
     columns = pipeline.generalise(data, columns, qi, qi.levels.index("m49_region"))
     assert columns[0].codes == {"m49_002": "Africa", "m49_019": "Americas"}
     assert list(data["country"][:2]) == ["m49_002", "m49_019"] and pd.isna(data["country"][2])
+
+
+# The World Bank income group of the country: a quasi-identifier of its own --------------
+
+GROUPS = {"KEN": "LM", "BRA": "UM", "IND": "LM", "NGA": "LM", "ISL": "H"}
+
+
+def test_the_income_group_of_the_country_is_exported_and_counted_for_k(app, programme_data):
+    table, columns, methodology = export(
+        app, k=5, with_followups=True, income_groups=GROUPS, income_groups_year="FY2026"
+    )
+    assert "country_income_group" in methodology["quasi_identifiers"]
+    assert methodology["income_groups"].endswith("FY2026")
+    names = [c.name for c in columns]
+    assert names.index("country_income_group") == names.index("country") + 1
+    column = next(c for c in columns if c.name == "country_income_group")
+    assert "FY2026" in column.title and column.privacy == "quasi_identifier"
+    # k holds with the income group counted beside the country: Iceland's lone mentee
+    # is not left as the only "High income" person.
+    assert person_classes(table, methodology["quasi_identifiers"]).min() >= 5
+    values = set(table.loc[table["wave"] == "intake", "country_income_group"].astype(str))
+    assert "H" not in values
+    assert values & {"LM", "UM", "L-LM", "UM-H", SUPPRESSED}
+    # Follow-ups do not ask the country, so they carry no income group either.
+    assert table.loc[table["wave"] == "followup-1y", "country_income_group"].isna().all()
+
+
+def test_without_a_classification_there_is_no_income_group_column(app, programme_data):
+    table, _, methodology = export(app)
+    assert "country_income_group" not in table
+    assert methodology["income_groups"] is None

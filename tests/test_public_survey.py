@@ -487,3 +487,27 @@ def test_page_forms_are_built_once_per_content_page_and_locale(app):
         assert build_page_form(definition, 1, "es", key) is not first
         changed = {**definition, "title": {"en": "Another"}}
         assert build_page_form(changed, 0, "es", fingerprint(changed)) is not first
+
+
+def test_the_country_drop_down_keeps_the_choice_and_speaks_the_language(app, runner, respondent):
+    """Its options are rendered once and reused: the choice and the language must still
+    be each respondent's own."""
+    assert runner.invoke(args=["surveys", "load"]).exit_code == 0
+    person = respondent("intake")
+    person.open()
+    person.post(1, {"consent": "y"})
+    person.post(2, {"programme": "gsoc"})
+    person.post(3, {"prior_contributions": "never"})
+    person.post(4, {"age_range": "18-24", "country": "KEN"})
+    person.post(5, {}, action="back")
+    chosen = person.page.find("select", {"name": "country"}).find_all("option", selected=True)
+    assert [option["value"] for option in chosen] == ["KEN"]
+
+    other = respondent("intake")
+    other.open("/s/intake?lang=fr")
+    other.post(1, {"consent": "y"})
+    other.post(2, {"programme": "gsoc"})
+    other.post(3, {"prior_contributions": "never"})
+    select = other.page.find("select", {"name": "country"})
+    assert select.find_all("option", selected=True) == []
+    assert select.find("option", {"value": "DEU"}).get_text() == "Allemagne"

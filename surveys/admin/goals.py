@@ -114,7 +114,7 @@ def in_year(frame: pd.DataFrame, year: int | None) -> pd.DataFrame:
 
 def latest_definition(session: Session, survey_id: str) -> dict[str, Any] | None:
     return session.scalar(
-        select(SurveyVersion.definition)
+        select(SurveyVersion.stored_definition)
         .where(SurveyVersion.survey_id == survey_id)
         .order_by(SurveyVersion.version.desc())
         .limit(1)
