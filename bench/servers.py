@@ -81,6 +81,10 @@ def database(kind: str) -> Iterator[str]:
 def app_env(database_url: str) -> dict[str, str]:
     """The environment a production server gets: its own database and a fixed secret key."""
     env = dict(os.environ)
+    # A deployment keeps compiled bytecode; these machines set PYTHONDONTWRITEBYTECODE,
+    # which would make every measured process compile all of Pathways again (the
+    # baselines' libraries are compiled at install either way).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
         DATABASE_URL=database_url,
         SECRET_KEY=SECRET_KEY,

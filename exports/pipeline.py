@@ -330,7 +330,13 @@ def anonymise(
     """Every step after loading. Raises kanon.CannotAnonymise when k cannot be met."""
     # Own copies: generalising rewrites codes and treatments.
     columns = [
-        Column(**{**vars(c), "codes": dict(c.codes) if c.codes else c.codes, "treatment": []})
+        Column(
+            **{
+                **vars(c),
+                "codes": dict(c.codes) if c.codes else c.codes,
+                "treatment": list(c.treatment),
+            }
+        )
         for c in columns
     ]
     columns, dropped = drop_identifying(data, columns)
@@ -458,10 +464,12 @@ def _sensitive_values(data: pd.DataFrame, columns: list[Column], names: list[str
     return pd.DataFrame(values, index=data.index)
 
 
-def _classes(people: pd.DataFrame, qis: list, result: kanon.Result) -> dict[str, str]:
-    """Person -> their equivalence class (generalised values) under the chosen levels."""
+def _classes(people: pd.DataFrame, qis: list, result: kanon.Result) -> pd.Series:
+    """Person -> the number of their equivalence class under the chosen levels (the
+    suppressed share one); numbers, not the joined values, to keep a million small."""
     keys = pd.Series("", index=people.index, dtype=object)
     for qi in qis:
         keys = keys + "\x1d" + qi.generalise_all(people[qi.name], result.level_index[qi.name])
     keys[keys.index.isin(list(result.suppressed))] = SUPPRESSED
-    return dict(zip(keys.index.astype(str), keys, strict=True))
+    numbers, _ = pd.factorize(keys)
+    return pd.Series(numbers, index=keys.index.astype(str))
