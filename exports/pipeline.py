@@ -223,29 +223,30 @@ def _answer_values(data: pd.DataFrame, columns: list[Column], qi) -> pd.Series:
 def people_table(data: pd.DataFrame, columns: list[Column], qis: list) -> pd.DataFrame:
     """One row per person: each quasi-identifier over all the waves that asked it, in
     wave order (a wave that did not ask a question adds nothing to the person's record)."""
-    person = data["_person"].astype(object)
-    wave = data["_wave"].astype(object)
+    # People and waves as integers: sorting and grouping numbers is what keeps this fast.
+    person, people = pd.factorize(data["_person"].astype(object))
+    wave, _ = pd.factorize(data["_wave"].astype(object), sort=True)
     per_person = {}
     for qi in qis:
         names = [c.name for c in columns if c.question == qi.name]
-        answered_in = set(wave[data[names].notna().any(axis=1)])
-        frame = pd.DataFrame(
-            {"person": person, "wave": wave, "value": _answer_values(data, columns, qi)}
-        )
-        frame = frame[frame["wave"].isin(answered_in)].sort_values(["person", "wave"])
-        # Most people answer a question in one wave only: join just the others' parts
-        # (a per-group Python join over everyone would dominate the export's time).
-        repeated = frame["person"].duplicated(keep=False)
-        single = frame.loc[~repeated].set_index("person")["value"]
-        several = (
-            frame.loc[repeated]
-            .groupby("person", sort=False)["value"]
-            .agg(kanon.WAVE_SEPARATOR.join)
-        )
-        joined = pd.concat([single, several])
-        per_person[qi.name] = joined.reindex(person.unique(), fill_value=kanon.MISSING)
-    table = pd.DataFrame(per_person, index=pd.Index(person.unique(), name="person"))
-    return table
+        answered = data[names].notna().any(axis=1).to_numpy()
+        rows = np.flatnonzero(np.isin(wave, wave[answered]))
+        rows = rows[np.lexsort((wave[rows], person[rows]))]
+        values = _answer_values(data, columns, qi).to_numpy(dtype=object)[rows]
+        owners = person[rows]
+        joined = np.full(len(people), kanon.MISSING, dtype=object)
+        # Most people answer a question in one wave only: join just the others' parts.
+        once = np.bincount(owners, minlength=len(people))[owners] == 1
+        joined[owners[once]] = values[once]
+        if not once.all():
+            several = (
+                pd.Series(values[~once])
+                .groupby(owners[~once], sort=False)
+                .agg(kanon.WAVE_SEPARATOR.join)
+            )
+            joined[several.index.to_numpy()] = several.to_numpy()
+        per_person[qi.name] = joined
+    return pd.DataFrame(per_person, index=pd.Index(people, name="person"))
 
 
 def generalise(data: pd.DataFrame, columns: list[Column], qi, level: int) -> list[Column]:
