@@ -104,6 +104,13 @@ def flat_frame(answers: list[dict[str, Any]], columns: list[Column]) -> pd.DataF
 
     Multi-select codes become 0/1 where the question was answered (an empty choice is all
     0) and stay empty where it was not. Values are as stored; `typed` gives them dtypes.
+    """
+    return pd.DataFrame(flat_columns(answers, columns), columns=[c.name for c in columns])
+
+
+def flat_columns(answers: list[dict[str, Any]], columns: list[Column]) -> dict[str, Any]:
+    """`flat_frame`'s columns as {name: Series or array}; None for a column nobody answered.
+
     Works column by column over the whole batch: a Python loop per response and question
     was most of an export's time.
     """
@@ -118,7 +125,26 @@ def flat_frame(answers: list[dict[str, Any]], columns: list[Column]) -> pd.DataF
         codes = [c.name for c in mine if c.name not in (question, question + OTHER_SUFFIX)]
         if codes:
             out.update(_code_columns(raw.get(question), question, codes, count))
-    return pd.DataFrame(out, index=raw.index, columns=[c.name for c in columns])
+    return out
+
+
+def joined(pieces: list[Any], sizes: list[int]) -> pd.Series | None:
+    """One column from the same column of several batches (None where a batch lacks it);
+    None when every batch lacks it."""
+    if all(piece is None for piece in pieces):
+        return None
+    flags = all(p is None or isinstance(p, pd.arrays.IntegerArray) for p in pieces)
+
+    def empty(size: int) -> Any:
+        if flags:  # 0/1 columns stay 0/1 columns
+            return pd.array([pd.NA] * size, dtype="Int8")
+        return np.full(size, None, dtype=object)
+
+    series = [
+        pd.Series(piece if piece is not None else empty(size))
+        for piece, size in zip(pieces, sizes, strict=True)
+    ]
+    return series[0] if len(series) == 1 else pd.concat(series, ignore_index=True)
 
 
 def _code_columns(
@@ -151,19 +177,27 @@ def by_question(columns: list[Column]) -> dict[str, list[Column]]:
 def typed(frame: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
     """`frame` (whose columns are `columns`, in order) with compact, nullable types."""
     return pd.DataFrame(
-        {column.name: _typed(frame[column.name], column) for column in columns},
+        {column.name: typed_series(frame[column.name], column) for column in columns},
         index=frame.index,
     )
 
 
-def _typed(series: pd.Series, column: Column) -> pd.Series:
+def typed_series(series: pd.Series | None, column: Column, count: int = 0) -> pd.Series:
+    """One column in the compact, nullable dtype its type promises; `count` empty values
+    when there is no series (nobody in this batch was asked the question)."""
+    dtype = dtype_of(column)
+    if series is None:
+        return pd.Series(pd.NA, index=pd.RangeIndex(count), dtype=dtype)
+    if column.type in ("integer", "number"):
+        return pd.to_numeric(series, errors="coerce").astype(dtype)
+    return series.astype(dtype)
+
+
+def dtype_of(column: Column) -> str:
     if column.type == "integer":
-        flag = column.codes == {"0": "not chosen", "1": "chosen"}
-        return pd.to_numeric(series, errors="coerce").astype("Int8" if flag else "Int64")
+        return "Int8" if column.codes == {"0": "not chosen", "1": "chosen"} else "Int64"
     if column.type == "number":
-        return pd.to_numeric(series, errors="coerce").astype("Float64")
+        return "Float64"
     if column.type == "boolean":
-        return series.astype("boolean")
-    if column.codes is not None:
-        return series.astype("category")
-    return series.astype("string")
+        return "boolean"
+    return "category" if column.codes is not None else "string"

@@ -89,7 +89,8 @@ def chunks(connection: Connection, source: Source, version_ids: list[int]) -> It
         )
         .where(responses.c.survey_version_id.in_(version_ids))
         .where(participants.c.consent_withdrawn_at.is_(None))
-        .order_by(responses.c.id)
+        # By version, so that a chunk is mostly of one survey version (flattened at once).
+        .order_by(responses.c.survey_version_id, responses.c.id)
     )
     if source.term is not None:
         query = query.where(terms.c.name == source.term)

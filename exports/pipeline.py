@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from sqlalchemy import Connection, Row
 
 from . import aggregates, derived, kanon, load
 from .columns import SUPPRESSED, Column
-from .flatten import columns_of, flat_frame, merge_columns, typed
+from .flatten import columns_of, flat_columns, joined, merge_columns, typed_series
 
 DROPPED_CLASSES = ("identifier", "free_text", "never")
 PID_LENGTH = 16
@@ -104,30 +105,34 @@ def _flat_chunk(
     by_version: dict[int, list[tuple[Row, dict]]] = {}
     for record in records:
         by_version.setdefault(record[0].survey_version_id, []).append(record)
-    parts = []
+    parts, sizes = [], []
     for version_id, mine in by_version.items():
         definition = definitions[version_id]
-        meta = pd.DataFrame(
-            {
-                "_person": [r.public_id or f"response-{r.id}" for r, _ in mine],
-                "_wave": [r.wave or definition["id"] for r, _ in mine],
-                "_submitted_at": [r.submitted_at for r, _ in mine],
-                "_programme": [
-                    r.programme or _answered_programme(answers, definition) for r, answers in mine
-                ],
-                "_term": [r.term for r, _ in mine],
-            }
-        )
-        answers = flat_frame([answers for _, answers in mine], per_version[version_id])
-        parts.append(pd.concat([meta, answers], axis=1))
-    names = [*META, *(c.name for c in columns)]
-    frame = pd.concat(parts, ignore_index=True).reindex(columns=names) if parts else None
-    if frame is None:
-        frame = pd.DataFrame({name: pd.Series(dtype=object) for name in names})
+        part: dict[str, Any] = {
+            "_person": [r.public_id or f"response-{r.id}" for r, _ in mine],
+            "_wave": [r.wave or definition["id"] for r, _ in mine],
+            "_submitted_at": [r.submitted_at for r, _ in mine],
+            "_programme": [
+                r.programme or _answered_programme(answers, definition) for r, answers in mine
+            ],
+            "_term": [r.term for r, _ in mine],
+        }
+        part.update(flat_columns([answers for _, answers in mine], per_version[version_id]))
+        parts.append(part)
+        sizes.append(len(mine))
+    if not parts:
+        parts, sizes = [{}], [0]
     meta_columns = [Column(name, "") for name in META if name != "_submitted_at"]
-    result = typed(frame, meta_columns + columns)
-    result.insert(2, "_submitted_at", pd.to_datetime(frame["_submitted_at"], utc=True))
-    return result
+    result = {
+        column.name: typed_series(
+            joined([part.get(column.name) for part in parts], sizes), column, sum(sizes)
+        )
+        for column in meta_columns + columns
+    }
+    times = joined([part.get("_submitted_at") for part in parts], sizes)
+    frame = pd.DataFrame(result)
+    frame.insert(2, "_submitted_at", pd.to_datetime(times, utc=True))
+    return frame
 
 
 def _answered_programme(answers: dict, definition: dict) -> str | None:
