@@ -90,7 +90,8 @@ def write_bundle(
     """
     if fmt not in FORMATS:
         raise ValueError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+    # Level 3: half the time of the default 6, for a fifth more bytes.
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=3) as bundle:
         names, size, digest = _add_data(bundle, data, columns, fmt)
         package = datapackage(data, columns, fmt, methodology, survey_title, names)
         package["resources"][0].update(bytes=size, hash=f"sha256:{digest}")

@@ -127,7 +127,7 @@ def _class_sizes(node: tuple, qis, codes, distinct, weights) -> np.ndarray:
         if radix * cardinality > 2**62:  # re-number densely before the key overflows
             key = pd.factorize(key)[0].astype(np.int64)
             radix = int(key.max()) + 1
-        key += codes[qi.name, level].astype(np.int64) * radix
+        key += codes[qi.name, level].astype(np.int64, copy=False) * radix
         radix *= cardinality
     dense = pd.factorize(key)[0]
     totals = np.bincount(dense, weights=weights)

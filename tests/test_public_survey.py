@@ -460,14 +460,20 @@ def test_a_required_checkbox_group_does_not_ask_the_browser_for_every_box(
     assert "Thank you" in person.post(1, {"langs": ["es"]}, action="submit").text
 
 
-def test_a_drop_down_question_has_a_label_tied_to_it(app, runner, respondent):
-    """Screen readers announce a select by its label: found by axe in Chromium."""
-    assert runner.invoke(args=["surveys", "load"]).exit_code == 0
+def at_the_country_question(respondent, url: str | None = None):
+    """A respondent on the bundled intake's page 4, where the country drop-down is."""
     person = respondent("intake")
-    person.open()
+    person.open(url)
     person.post(1, {"consent": "y"})
     person.post(2, {"programme": "gsoc"})
     person.post(3, {"prior_contributions": "never"})
+    return person
+
+
+def test_a_drop_down_question_has_a_label_tied_to_it(app, runner, respondent):
+    """Screen readers announce a select by its label: found by axe in Chromium."""
+    assert runner.invoke(args=["surveys", "load"]).exit_code == 0
+    person = at_the_country_question(respondent)
     select = person.page.find("select", {"name": "country"})
     label = person.page.find("label", {"for": select["id"]})
     assert label is not None and label.get_text(strip=True)
@@ -493,21 +499,13 @@ def test_the_country_drop_down_keeps_the_choice_and_speaks_the_language(app, run
     """Its options are rendered once and reused: the choice and the language must still
     be each respondent's own."""
     assert runner.invoke(args=["surveys", "load"]).exit_code == 0
-    person = respondent("intake")
-    person.open()
-    person.post(1, {"consent": "y"})
-    person.post(2, {"programme": "gsoc"})
-    person.post(3, {"prior_contributions": "never"})
+    person = at_the_country_question(respondent)
     person.post(4, {"age_range": "18-24", "country": "KEN"})
     person.post(5, {}, action="back")
     chosen = person.page.find("select", {"name": "country"}).find_all("option", selected=True)
     assert [option["value"] for option in chosen] == ["KEN"]
 
-    other = respondent("intake")
-    other.open("/s/intake?lang=fr")
-    other.post(1, {"consent": "y"})
-    other.post(2, {"programme": "gsoc"})
-    other.post(3, {"prior_contributions": "never"})
+    other = at_the_country_question(respondent, "/s/intake?lang=fr")
     select = other.page.find("select", {"name": "country"})
     assert select.find_all("option", selected=True) == []
     assert select.find("option", {"value": "DEU"}).get_text() == "Allemagne"
