@@ -100,12 +100,12 @@ def merge_columns(per_survey: Iterable[list[Column]]) -> list[Column]:
 
 
 def flat_frame(answers: list[dict[str, Any]], columns: list[Column]) -> pd.DataFrame:
-    """Responses to one survey version as a table with `columns`, in that order.
+    """Responses to one survey version as a typed table with `columns`, in that order.
 
     Multi-select codes become 0/1 where the question was answered (an empty choice is all
-    0) and stay empty where it was not. Values are as stored; `typed` gives them dtypes.
+    0) and stay empty where it was not.
     """
-    return pd.DataFrame(flat_columns(answers, columns), columns=[c.name for c in columns])
+    return frame_of([flat_columns(answers, columns)], [len(answers)], columns)
 
 
 def flat_columns(answers: list[dict[str, Any]], columns: list[Column]) -> dict[str, Any]:
@@ -174,11 +174,17 @@ def by_question(columns: list[Column]) -> dict[str, list[Column]]:
     return grouped
 
 
-def typed(frame: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
-    """`frame` (whose columns are `columns`, in order) with compact, nullable types."""
+def frame_of(parts: list[dict[str, Any]], sizes: list[int], columns: list[Column]) -> pd.DataFrame:
+    """Batches of `flat_columns` (with `sizes` rows each) as one table with `columns`, in
+    that order, each in its compact, nullable dtype."""
     return pd.DataFrame(
-        {column.name: typed_series(frame[column.name], column) for column in columns},
-        index=frame.index,
+        {
+            column.name: typed_series(
+                joined([part.get(column.name) for part in parts], sizes), column, sum(sizes)
+            )
+            for column in columns
+        },
+        index=pd.RangeIndex(sum(sizes)),
     )
 
 

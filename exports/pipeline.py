@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Row
 
 from . import aggregates, derived, kanon, load
 from .columns import SUPPRESSED, Column
-from .flatten import columns_of, flat_columns, joined, merge_columns, typed_series
+from .flatten import columns_of, flat_columns, frame_of, joined, merge_columns
 
 DROPPED_CLASSES = ("identifier", "free_text", "never")
 PID_LENGTH = 16
@@ -122,14 +122,8 @@ def _flat_chunk(
     if not parts:
         parts, sizes = [{}], [0]
     meta_columns = [Column(name, "") for name in META if name != "_submitted_at"]
-    result = {
-        column.name: typed_series(
-            joined([part.get(column.name) for part in parts], sizes), column, sum(sizes)
-        )
-        for column in meta_columns + columns
-    }
+    frame = frame_of(parts, sizes, meta_columns + columns)
     times = joined([part.get("_submitted_at") for part in parts], sizes)
-    frame = pd.DataFrame(result)
     frame.insert(2, "_submitted_at", pd.to_datetime(times, utc=True))
     return frame
 

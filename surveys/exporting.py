@@ -3,6 +3,7 @@ and the audit log entry. The CLI and the admin area's download both call `run_ex
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,8 +46,9 @@ def run_export(
     if options.income_groups is None:
         known = income_groups.latest(current_app.config["INCOME_GROUPS_DIR"])
         if known is not None:
-            options.income_groups = known.groups
-            options.income_groups_year = known.fiscal_year
+            options = dataclasses.replace(
+                options, income_groups=known.groups, income_groups_year=known.fiscal_year
+            )
     details = {
         "survey": survey_id,
         "format": fmt,
@@ -57,10 +59,12 @@ def run_export(
         "term": options.term,
     }
     try:
-        with fewer_collections(), db.engine.connect() as connection:
-            data, columns, definitions = pipeline.load_table(
-                connection, survey_id, options, progress
-            )
+        with fewer_collections():
+            # The connection goes back to the pool once read: anonymising needs none.
+            with db.engine.connect() as connection:
+                data, columns, definitions = pipeline.load_table(
+                    connection, survey_id, options, progress
+                )
             result = pipeline.anonymise(data, columns, definitions, options, seed=seed)
     except LookupError:
         raise ExportRefused(f"there is no survey {survey_id!r}") from None

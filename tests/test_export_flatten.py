@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from exports.flatten import columns_of, flat_frame, typed
+from exports.flatten import columns_of, flat_frame
 
 DEFINITION = {
     "default_language": "en",
@@ -53,8 +53,7 @@ DEFINITION = {
 
 
 def flat(answers: list[dict]) -> pd.DataFrame:
-    columns = columns_of(DEFINITION)
-    return typed(flat_frame(answers, columns), columns)
+    return flat_frame(answers, columns_of(DEFINITION))
 
 
 def test_a_multi_select_is_one_zero_or_one_column_per_code():

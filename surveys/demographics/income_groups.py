@@ -60,6 +60,14 @@ def read_class_workbook(path: Path, fiscal_year: str) -> IncomeGroups:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as error:
         raise IncomeGroupsError(f"{path} is not an Excel workbook ({error})") from None
+    try:
+        return _groups_in(workbook, path, fiscal_year)
+    finally:
+        workbook.close()
+
+
+def _groups_in(workbook, path: Path, fiscal_year: str) -> IncomeGroups:
+    """The rows under the workbook's header of "Code" and "Income group"."""
     sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     code_at = group_at = None
@@ -71,7 +79,6 @@ def read_class_workbook(path: Path, fiscal_year: str) -> IncomeGroups:
         if number >= 20:
             break
     if code_at is None:
-        workbook.close()
         raise IncomeGroupsError(
             f"{path}: no header row with 'Code' and 'Income group' in sheet {sheet.title!r}; "
             "is this the World Bank's CLASS.xlsx?"
@@ -91,7 +98,6 @@ def read_class_workbook(path: Path, fiscal_year: str) -> IncomeGroups:
         else:
             for country in countries:
                 result.groups[country] = GROUP_CODES[group.lower()]
-    workbook.close()
     if not result.groups:
         raise IncomeGroupsError(f"{path}: no country with an income group was found")
     return result
