@@ -7,6 +7,7 @@ derived from the `Column` list and the methodology dict, never from the survey d
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -20,6 +21,7 @@ from typing import IO, Any
 
 import pandas as pd
 
+from exports import verify
 from exports.columns import SUPPRESSED, Column
 from exports.safety import neutralise
 from exports.writers import (
@@ -72,6 +74,10 @@ LOADERS = {
 }
 
 
+class NotReleased(Exception):
+    """The written data file does not keep the bundle's promise; one sentence says why."""
+
+
 def write_bundle(
     out: str | os.PathLike[str] | IO[bytes],
     data: pd.DataFrame,
@@ -80,19 +86,93 @@ def write_bundle(
     methodology: dict[str, Any],
     survey_title: str,
     tables: dict[str, Any] | None = None,
-) -> None:
-    """Write the export zip to `out` (a path or a binary file object).
+    l_diversity: int | None = None,
+) -> dict[str, Any]:
+    """Write the export zip to `out` (a path or a binary file object), once the data file
+    as written has been counted and keeps k (and `l_diversity`, when asked); returns the
+    methodology with what was counted. Raises NotReleased, leaving nothing at `out`, when
+    it does not.
 
     `tables` (name -> aggregates.Table) go in as `tables/<name>.csv`, already suppressed.
-
-    The data file is written first to learn its Stata names, size and hash, which the
-    metadata files then describe.
     """
     if fmt not in FORMATS:
         raise ValueError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as staged:
+        names = write_data(data, columns, fmt, staged)
+        methodology = {**methodology, **_counted(staged, fmt, columns, names, methodology)}
+        _check(methodology, l_diversity)
+        try:
+            _write_zip(out, staged, data, columns, fmt, names, methodology, survey_title, tables)
+        except BaseException:
+            if isinstance(out, str | os.PathLike):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(out)
+            raise
+    return methodology
+
+
+def _counted(
+    staged: IO[bytes], fmt: str, columns: list[Column], names: dict[str, str], methodology: dict
+) -> dict[str, Any]:
+    """k and l as `exports.verify` counts them on the bytes written."""
+    staged.seek(0)
+
+    def file_columns(privacy: str) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for column in columns:
+            if column.privacy == privacy and column.question:
+                found.setdefault(column.question, []).append(names[column.name])
+        return found
+
+    counted = verify.count(
+        staged,
+        fmt,
+        quasi_identifiers=file_columns("quasi_identifier"),
+        sensitive=file_columns("sensitive"),
+        pid=names.get("pid", "pid"),
+        wave=names.get("wave", "wave"),
+    )
+    staged.seek(0)
+    return {
+        "k_achieved": counted.k,
+        "people_in_classes_under_k": counted.small(int(methodology.get("k") or 1)),
+        "l_diversity": counted.l,
+        "verified": "k and l counted on the written data file by exports/verify.py",
+    }
+
+
+def _check(methodology: dict[str, Any], l_diversity: int | None) -> None:
+    k, achieved = int(methodology["k"]), int(methodology["k_achieved"])
+    if methodology.get("records") and achieved < k:
+        raise NotReleased(
+            f"the written file has a group of only {achieved} "
+            f"{'person' if achieved == 1 else 'people'} where k={k} was promised, so it was "
+            "not released"
+        )
+    if l_diversity is not None:
+        low = {q: value for q, value in methodology["l_diversity"].items() if value < l_diversity}
+        if low:
+            question, value = min(low.items(), key=lambda item: item[1])
+            raise NotReleased(
+                f"in the written file some group's {question!r} answers take only {value} "
+                f"value(s) where l={l_diversity} was asked, so it was not released"
+            )
+
+
+def _write_zip(
+    out: str | os.PathLike[str] | IO[bytes],
+    staged: IO[bytes],
+    data: pd.DataFrame,
+    columns: list[Column],
+    fmt: str,
+    names: dict[str, str],
+    methodology: dict[str, Any],
+    survey_title: str,
+    tables: dict[str, Any] | None,
+) -> None:
     # Level 3: half the time of the default 6, for a fifth more bytes.
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=3) as bundle:
-        names, size, digest = _add_data(bundle, data, columns, fmt)
+        size, digest = _add_data(bundle, staged, fmt)
         package = datapackage(data, columns, fmt, methodology, survey_title, names)
         package["resources"][0].update(bytes=size, hash=f"sha256:{digest}")
         bundle.writestr("datapackage.json", _json_text(package))
@@ -103,25 +183,21 @@ def write_bundle(
             bundle.writestr(f"tables/{name}.csv", table.to_csv())
 
 
-def _add_data(
-    bundle: zipfile.ZipFile, data: pd.DataFrame, columns: list[Column], fmt: str
-) -> tuple[dict[str, str], int, str]:
-    """Write data.<fmt> into the zip; return the names used, its size and its sha256.
+def _add_data(bundle: zipfile.ZipFile, staged: IO[bytes], fmt: str) -> tuple[int, str]:
+    """Copy the staged data.<fmt> into the zip; return its size and its sha256.
 
     Some writers (Stata, xlsx) need a seekable file, which a zip entry is not, so the
     data is staged in a spooled temporary file and then copied in.
     """
     digest = hashlib.sha256()
-    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as staged:
-        names = write_data(data, columns, fmt, staged)
-        size = staged.seek(0, io.SEEK_END)
-        staged.seek(0)
-        force_zip64 = size >= zipfile.ZIP64_LIMIT
-        with bundle.open(f"data.{fmt}", "w", force_zip64=force_zip64) as entry:
-            while block := staged.read(COPY_BYTES):
-                digest.update(block)
-                entry.write(block)
-    return names, size, digest.hexdigest()
+    size = staged.seek(0, io.SEEK_END)
+    staged.seek(0)
+    force_zip64 = size >= zipfile.ZIP64_LIMIT
+    with bundle.open(f"data.{fmt}", "w", force_zip64=force_zip64) as entry:
+        while block := staged.read(COPY_BYTES):
+            digest.update(block)
+            entry.write(block)
+    return size, digest.hexdigest()
 
 
 def datapackage(
@@ -252,7 +328,8 @@ def readme(
         "  pid is a pseudonym valid only in this bundle: it links one person's intake and",
         "  follow-up rows here and matches nothing in any other export.",
         "  Rows are shuffled; their order means nothing.",
-        f"  k-anonymity: k = {k} was required; the smallest group has {k_achieved} people.",
+        f"  k-anonymity: k = {k} was required; counted on {data_file} as written, the",
+        f"  smallest group has {k_achieved} {'person' if k_achieved == 1 else 'people'}.",
         f'  A value too rare to publish safely is replaced by the code "{SUPPRESSED}";',
         "  an empty cell means no answer.",
         *_format_notes(fmt),

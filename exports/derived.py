@@ -61,3 +61,32 @@ def add_income_group(
     )
     at = columns.index(country) + 1
     return [*columns[:at], column, *columns[at:]]
+
+
+PROGRAMME = "programme"
+
+
+def add_programme(data: pd.DataFrame, columns: list[Column], first) -> list[Column]:
+    """The programme each person took part in — as registered for participants, as
+    answered for anonymous intakes — once per person, in their first row.
+
+    It replaces the intake's own programme answer: the registered programme is the fact
+    that contributor lists make public, and giving it once per person (in the row of
+    their first answers) keeps follow-up-only people in their programme too."""
+    values = data["_programme"].astype(object).where(first)
+    existing = next((c for c in columns if c.name == PROGRAMME), None)
+    known = dict(existing.codes or {}) if existing else {}
+    present = sorted(str(v) for v in values.dropna().unique())
+    data[PROGRAMME] = pd.Categorical(values)
+    column = Column(
+        PROGRAMME,
+        existing.title if existing else "Programme",
+        "string",
+        {code: known.get(code, code) for code in present},
+        question=PROGRAMME,
+        privacy="quasi_identifier",
+        treatment=["the programme the person is registered in (else as answered), once"],
+    )
+    if existing is None:
+        return [column, *columns]
+    return [column if c is existing else c for c in columns]

@@ -25,6 +25,9 @@ import pandas as pd
 from .columns import SUPPRESSED
 
 MISSING = "missing"
+# The most lattice nodes the exact best-first search looks at before it settles for the
+# greedy bound (about a second at a thousand distinct combinations).
+MAX_NODES = 5000
 # Separators that no code can contain: between a multi-select's codes, between waves.
 CODE_SEPARATOR = "\x1f"
 WAVE_SEPARATOR = "\x1e"
@@ -42,9 +45,22 @@ class QuasiIdentifier:
     multi: bool = False
     # labels[i]: names of the codes of level i, where the hierarchy gives them.
     labels: list[dict[str, str]] = field(default_factory=list)
+    # How much the purpose of a release values this column: its information loss counts
+    # this many times.
+    weight: float = 1.0
+    # The coarsest level the purpose accepts (None: any, up to suppressed). Only people
+    # left over at the very end may go above it (see `recode`).
+    keep: int | None = None
 
     @classmethod
-    def from_hierarchy(cls, name: str, hierarchy: list[dict] | None, multi: bool = False):
+    def from_hierarchy(
+        cls,
+        name: str,
+        hierarchy: list[dict] | None,
+        multi: bool = False,
+        weight: float = 1.0,
+        keep: str | None = None,
+    ):
         """From a code list's hierarchy: each level maps the previous level's codes."""
         levels, maps, labels, current = ["original"], [{}], [{}], {}
         for step in hierarchy or []:
@@ -58,7 +74,8 @@ class QuasiIdentifier:
         levels.append(SUPPRESSED)
         maps.append({})
         labels.append({})
-        return cls(name, levels, maps, multi, labels)
+        kept = levels.index(keep) if keep in levels else None
+        return cls(name, levels, maps, multi, labels, weight, kept)
 
     @property
     def top(self) -> int:
@@ -144,10 +161,39 @@ def search(
     """
     total = len(people)
     if total < k:
-        raise CannotAnonymise(f"only {total} people; k={k} needs at least {k}")
-    if not qis:
-        return Result(k, {}, {}, set(), total, total)
-    combos = people.groupby([qi.name for qi in qis], sort=False).size().reset_index()
+        raise CannotAnonymise(
+            f"only {total} {'person' if total == 1 else 'people'}; k={k} needs at least {k}, "
+            "so no generalisation can protect them"
+        )
+    node, small, evaluated = best_node(people, qis, k, max_suppression * total)
+    kept = _person_class_sizes(people, qis, node)[~small]
+    return Result(
+        k=k,
+        levels={qi.name: qi.levels[level] for qi, level in zip(qis, node, strict=True)},
+        level_index={qi.name: level for qi, level in zip(qis, node, strict=True)},
+        suppressed=set(people.index[small]),
+        k_achieved=int(kept.min()) if len(kept) else 0,
+        people=total,
+        evaluated=evaluated,
+    )
+
+
+def best_node(
+    people: pd.DataFrame,
+    qis: list[QuasiIdentifier],
+    k: int,
+    allowed: float,
+    keep: frozenset[str] | None = None,
+) -> tuple[tuple[int, ...], np.ndarray, int]:
+    """The least-loss node under which at most `allowed` people sit in classes smaller
+    than k: (the level of each quasi-identifier, which people are in small classes, how
+    many nodes were looked at). The columns named in `keep` (all, when None) stay at or
+    below the coarsest level their purpose accepts."""
+    if not qis or not len(people):
+        return tuple(0 for _ in qis), np.zeros(len(people), dtype=bool), 0
+    grouped = people.groupby([qi.name for qi in qis], sort=False)
+    combo_of_person = grouped.ngroup().to_numpy()
+    combos = grouped.size().reset_index()
     weights = combos[0].to_numpy(dtype=np.float64)
     enc = _encodings(combos, qis)
     codes = enc["codes"]
@@ -158,31 +204,60 @@ def search(
 
     # Only levels that merge something in this data count: a level that leaves every
     # present value apart gives the same classes as the one below it (no plateaus to walk).
-    steps = [_effective_levels(qi, enc["distinct"]) for qi in qis]
+    steps = [
+        _effective_levels(qi, enc["distinct"], keep is None or qi.name in keep) for qi in qis
+    ]
 
     def levels_of(node: tuple) -> tuple:
         return tuple(step[i] for step, i in zip(steps, node, strict=True))
 
     def loss(node: tuple) -> float:
-        """Bits of information the generalisation removes, summed over the columns
-        (Shannon entropy before minus after): coarsening a column that tells people apart
-        costs more than coarsening one nearly everybody answers alike."""
+        """The share of each column's information the generalisation removes (Shannon
+        entropy before minus after, over before), weighted by what the release's purpose
+        values and summed: keeping a column at half its detail costs half its weight,
+        however many values it has, so the weights alone say what matters more."""
         return sum(
-            entropy[qi.name, 0] - entropy[qi.name, level]
+            qi.weight * (1 - entropy[qi.name, level] / entropy[qi.name, 0])
             for qi, level in zip(qis, levels_of(node), strict=True)
+            if entropy[qi.name, 0] > 0
         )
 
-    allowed = max_suppression * total
+    def small_of(node: tuple) -> np.ndarray:
+        return _class_sizes(levels_of(node), qis, codes, enc["distinct"], weights) < k
+
+    def qualifies(node: tuple) -> bool:
+        return weights[small_of(node)].sum() <= allowed
+
+    # An upper bound first: from the top node (everyone alike), lower one column at a time,
+    # always the one that keeps most information, while the node still qualifies. It
+    # costs a few hundred nodes whatever the number of columns.
+    top = tuple(len(step) - 1 for step in steps)
+    bound, evaluated = top, 1
+    if qualifies(top):
+        while True:
+            lower = [bound[:i] + (bound[i] - 1,) + bound[i + 1 :] for i in range(len(qis))]
+            lower = [node for node in lower if min(node) >= 0]
+            evaluated += len(lower)
+            fit = [node for node in lower if qualifies(node)]
+            if not fit:
+                break
+            bound = min(fit, key=loss)
+    # Then best-first from the most detailed node: the first qualifying node is the
+    # least-loss one. It stops where the bound's loss is reached (nothing cheaper is left)
+    # or after MAX_NODES nodes, keeping the bound: with many columns the lattice has
+    # millions of nodes below it.
     start = tuple(0 for _ in qis)
     heap = [(loss(start), 0, start)]
     seen = {start}
-    evaluated = 0
-    while heap:
-        _, height, node = heapq.heappop(heap)
-        evaluated += 1
-        sizes = _class_sizes(levels_of(node), qis, codes, enc["distinct"], weights)
-        small = sizes < k
-        if weights[small].sum() <= allowed:
+    chosen = bound
+    searched = 0
+    while heap and searched < MAX_NODES:
+        cost, height, node = heapq.heappop(heap)
+        if cost >= loss(bound):
+            break
+        searched += 1
+        if qualifies(node):
+            chosen = node
             break
         for i in range(len(qis)):
             if node[i] + 1 < len(steps[i]):
@@ -190,34 +265,114 @@ def search(
                 if child not in seen:
                     seen.add(child)
                     heapq.heappush(heap, (loss(child), height + 1, child))
-    node = levels_of(node)
-    # The node with every quasi-identifier suppressed puts everyone in one class of
-    # `total` >= k people, so the loop always breaks with a qualifying node.
-    level_index = {qi.name: level for qi, level in zip(qis, node, strict=True)}
-    suppressed_rows = combos.loc[small, [qi.name for qi in qis]]
-    person_values = people[[qi.name for qi in qis]]
-    suppressed = set(
-        person_values.index[
-            person_values.merge(suppressed_rows, how="left", indicator=True)["_merge"].to_numpy()
-            == "both"
-        ]
-    )
-    kept = sizes[~small]
-    return Result(
-        k=k,
-        levels={qi.name: qi.levels[level] for qi, level in zip(qis, node, strict=True)},
-        level_index=level_index,
-        suppressed=suppressed,
-        k_achieved=int(kept.min()) if len(kept) else 0,
-        people=total,
-        evaluated=evaluated,
-    )
+    return levels_of(chosen), small_of(chosen)[combo_of_person], evaluated + searched
 
 
-def _effective_levels(qi: QuasiIdentifier, distinct: dict) -> list[int]:
-    """The levels at which this column's present values merge further (0 always)."""
+def _person_class_sizes(people: pd.DataFrame, qis: list[QuasiIdentifier], node) -> np.ndarray:
+    """Each person's class size under a node."""
+    if not qis:
+        return np.full(len(people), len(people))
+    keys = released(people, qis, np.tile(np.asarray(node), (len(people), 1)))
+    sizes = keys.groupby(list(keys.columns), sort=False)[keys.columns[0]].transform("size")
+    return sizes.to_numpy()
+
+
+@dataclass
+class Recoding:
+    """Local recoding: each person's level for every quasi-identifier.
+
+    `levels[i, j]` is person i's level of quasi-identifier j; people with every
+    quasi-identifier at its top level are the suppressed.
+    """
+
+    levels: np.ndarray
+    passes: list[dict] = field(default_factory=list)
+    evaluated: int = 0
+
+    def suppressed(self, qis: list[QuasiIdentifier]) -> np.ndarray:
+        tops = np.asarray([qi.top for qi in qis])
+        return (self.levels == tops).all(axis=1) if len(qis) else np.zeros(len(self.levels), bool)
+
+
+def recode(
+    people: pd.DataFrame, qis: list[QuasiIdentifier], k: int, max_suppression: float
+) -> Recoding:
+    """Local recoding as ARX does it: the least-loss node for most people, then the people
+    it leaves in classes under k anonymised again among themselves, repeatedly; only
+    what is left at the end is suppressed (every quasi-identifier at its top level).
+
+    Each pass takes the least-loss node that leaves at most half of the people still to
+    place (or, while more are left than the budget of `max_suppression` of everybody, the
+    budget when that is more) in small classes, until a pass places nobody; columns stay
+    within what the purpose keeps until that places nobody, then the least valued of them
+    is let go. Every pass's classes hold k or more people of that pass, so the release's
+    classes — those of all passes side by side, which can only merge — do too.
+    """
+    total = len(people)
+    if total < k:
+        raise CannotAnonymise(
+            f"only {total} {'person' if total == 1 else 'people'}; k={k} needs at least {k}, "
+            "so no generalisation can protect them"
+        )
+    tops = np.asarray([qi.top for qi in qis], dtype=np.int64)
+    levels = np.tile(tops, (total, 1))
+    budget = max_suppression * total
+    remaining = np.arange(total)
+    recoding = Recoding(levels)
+    keep = frozenset(qi.name for qi in qis if qi.keep is not None)
+    while len(remaining) >= k and qis:
+        # Within the budget, passes go on while they can place anyone: every person placed
+        # is one fewer suppressed.
+        half = len(remaining) // 2
+        allowed = max(budget, half) if len(remaining) > budget else half
+        node, small, evaluated = best_node(people.iloc[remaining], qis, k, allowed, keep)
+        recoding.evaluated += evaluated
+        placed = remaining[~small]
+        levels[placed] = node
+        if len(placed):
+            recoding.passes.append(
+                {
+                    "people": int(len(placed)),
+                    "generalisation": {
+                        qi.name: qi.levels[level] for qi, level in zip(qis, node, strict=True)
+                    },
+                }
+            )
+        elif keep:
+            # What the purpose keeps cannot hide the people left: the least valued of the
+            # kept columns may go higher for them, rather than all be suppressed.
+            least = min((qi for qi in qis if qi.name in keep), key=lambda qi: qi.weight)
+            keep = keep - {least.name}
+            continue
+        else:
+            break
+        remaining = remaining[small]
+    return recoding
+
+
+def released(people: pd.DataFrame, qis: list[QuasiIdentifier], levels: np.ndarray) -> pd.DataFrame:
+    """Each person's value of each quasi-identifier at their level, as the release shows
+    it (the top level is one value for everybody)."""
+    out = {}
+    for j, qi in enumerate(qis):
+        values = people[qi.name].to_numpy(dtype=object)
+        column = np.empty(len(people), dtype=object)
+        for level in np.unique(levels[:, j]):
+            mine = levels[:, j] == level
+            if qi.multi and level == qi.top:
+                column[mine] = MISSING  # all its 0/1 cells empty, as when not answered
+            else:
+                column[mine] = qi.generalise_all(pd.Series(values[mine]), int(level))
+        out[qi.name] = column
+    return pd.DataFrame(out, index=people.index)
+
+
+def _effective_levels(qi: QuasiIdentifier, distinct: dict, keep: bool = True) -> list[int]:
+    """The levels at which this column's present values merge further (0 always), up to
+    the coarsest the purpose accepts when `keep`."""
     kept = [0]
-    for level in range(1, qi.top + 1):
+    highest = qi.keep if keep and qi.keep is not None else qi.top
+    for level in range(1, highest + 1):
         if distinct[qi.name, level] < distinct[qi.name, kept[-1]]:
             kept.append(level)
     return kept

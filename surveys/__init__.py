@@ -31,6 +31,7 @@ def create_app(config: Config | None = None) -> Flask:
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, **config.engine_options},
         SURVEYS_DIR=config.surveys_dir,
         INCOME_GROUPS_DIR=config.income_groups_dir,
+        EXPORT_PURPOSES_FILE=config.export_purposes_file,
         MAX_CONTENT_LENGTH=config.max_content_length,
         RATELIMIT_STORAGE_URI=config.ratelimit_storage_uri,
         RATELIMIT_ENABLED=config.ratelimit_enabled,

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from .definitions import definition_files, read_definition
 from .definitions.translations import completeness
+from .definitions.validator import NUMBER_TYPES
 from .extensions import db
 from .survey_versions import VersionConflict, latest_version, store_definition, summaries
 
@@ -33,6 +34,16 @@ def _read_all(paths: tuple[str, ...], strict: bool) -> tuple[list[tuple[str, dic
     return definitions, problems
 
 
+def unbinned_numbers(definition: dict) -> list[str]:
+    """Number questions that exports leave out, for want of bins."""
+    return [
+        q["name"]
+        for page in definition["pages"]
+        for q in page["questions"]
+        if q["type"] in NUMBER_TYPES and not q.get("bins") and q.get("export") != "never"
+    ]
+
+
 @surveys_cli.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--strict", is_flag=True, help="Also fail on missing translations.")
@@ -41,7 +52,13 @@ def validate_command(paths: tuple[str, ...], strict: bool) -> None:
     definitions, problems = _read_all(paths, strict)
     if problems:
         raise SystemExit(1)
-    for _path, d in definitions:
+    for path, d in definitions:
+        for question in unbinned_numbers(d):
+            click.echo(
+                f"warning: {path}: question {question!r}: a number without bins is left out "
+                "of anonymised exports; add bins: [lower edges] to export it",
+                err=True,
+            )
         pages = len(d["pages"])
         questions = sum(len(p["questions"]) for p in d["pages"])
         click.echo(

@@ -17,6 +17,8 @@ from sqlalchemy.exc import ArgumentError
 
 BUNDLED_SURVEYS_DIR = Path(__file__).parent / "definitions"
 BUNDLED_DATA_DIR = Path(__file__).parent / "demographics" / "data"
+# The purposes exports are made for (exports/purposes.yaml); a programme may use its own.
+BUNDLED_PURPOSES_FILE = Path(__file__).parents[1] / "exports" / "purposes.yaml"
 ENVIRONMENTS = ("development", "production", "testing")
 
 
@@ -108,6 +110,7 @@ class Config:
     surveys_dir: Path = BUNDLED_SURVEYS_DIR
     # Where the World Bank income-group files (wb_income_FY<year>.csv) are.
     income_groups_dir: Path = BUNDLED_DATA_DIR
+    export_purposes_file: Path = BUNDLED_PURPOSES_FILE
     max_content_length: int = 512 * 1024
     # The address people reach Pathways at, for links in mail: https://surveys.example.org
     public_url: str | None = None
@@ -133,6 +136,11 @@ class Config:
             surveys_dir=Path(env["SURVEYS_DIR"]) if env.get("SURVEYS_DIR") else BUNDLED_SURVEYS_DIR,
             income_groups_dir=(
                 Path(env["INCOME_GROUPS_DIR"]) if env.get("INCOME_GROUPS_DIR") else BUNDLED_DATA_DIR
+            ),
+            export_purposes_file=(
+                Path(env["EXPORT_PURPOSES_FILE"])
+                if env.get("EXPORT_PURPOSES_FILE")
+                else BUNDLED_PURPOSES_FILE
             ),
             public_url=env.get("PUBLIC_URL", "").strip().rstrip("/") or None,
             mail=_mail_from_env(env),
@@ -196,6 +204,10 @@ class Config:
             raise ConfigError(f"SURVEYS_DIR {str(self.surveys_dir)!r} is not a folder.")
         if not self.income_groups_dir.is_dir():
             raise ConfigError(f"INCOME_GROUPS_DIR {str(self.income_groups_dir)!r} is not a folder.")
+        if not self.export_purposes_file.is_file():
+            raise ConfigError(
+                f"EXPORT_PURPOSES_FILE {str(self.export_purposes_file)!r} is not a file."
+            )
         if self.public_url is not None and not self.public_url.startswith(("http://", "https://")):
             raise ConfigError(
                 "PUBLIC_URL must start with https:// (or http://), like https://surveys.example.org."

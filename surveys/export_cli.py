@@ -26,10 +26,22 @@ from .progress import progress_bar
 )
 @click.option(
     "--max-suppression",
-    type=click.FloatRange(0, 1),
+    type=click.FloatRange(0, 0.5),
     default=0.05,
     show_default=True,
     help="The largest share of people whose quasi-identifiers may be suppressed.",
+)
+@click.option(
+    "--l",
+    "l_diversity",
+    type=click.IntRange(min=2),
+    help="Also require distinct l-diversity of every sensitive question, counted on the file.",
+)
+@click.option(
+    "--purpose",
+    default="full",
+    show_default=True,
+    help="What the release is for: a purpose of the purpose file (diversity, outcomes, full, …).",
 )
 @click.option("--programme", help="Only this programme (code, e.g. gsoc).")
 @click.option("--term", help="Only this term (participants' answers from personal links).")
@@ -39,7 +51,9 @@ from .progress import progress_bar
     type=click.Path(dir_okay=False, writable=True),
     help="The zip file to write.",
 )
-def export_command(survey, with_followups, fmt, k, max_suppression, programme, term, out):
+def export_command(
+    survey, with_followups, fmt, k, max_suppression, l_diversity, purpose, programme, term, out
+):
     """Export SURVEY's answers, anonymised, as a zip bundle with codebook and methodology."""
     # Imported here: pandas takes a while to load, and only this command needs it.
     from exports.pipeline import Options
@@ -52,12 +66,19 @@ def export_command(survey, with_followups, fmt, k, max_suppression, programme, t
         with_followups=with_followups,
         programme=programme,
         term=term,
+        l_diversity=l_diversity,
     )
     total = count_responses(survey)
     with progress_bar(total, "reading responses") as progress:
         try:
             methodology = run_export(
-                survey, options, fmt, out, actor=f"cli:{getpass.getuser()}", progress=progress
+                survey,
+                options,
+                fmt,
+                out,
+                actor=f"cli:{getpass.getuser()}",
+                progress=progress,
+                purpose=purpose,
             )
         except ExportRefused as error:
             raise click.ClickException(str(error)) from None
@@ -67,5 +88,8 @@ def export_command(survey, with_followups, fmt, k, max_suppression, programme, t
         f"record(s) suppressed"
     )
     for column, level in methodology["generalisation"].items():
-        if level != "original":
+        if isinstance(level, dict):
+            shares = ", ".join(f"{name} for {people}" for name, people in level.items())
+            click.echo(f"  {column}: person by person: {shares} people")
+        elif level != "original":
             click.echo(f"  {column}: generalised to {level}")

@@ -12,12 +12,13 @@ from typing import BinaryIO
 from flask import current_app
 from sqlalchemy import func, select
 
-from exports import kanon, pipeline
-from exports.bundle import write_bundle
+from exports import kanon, pipeline, purposes
+from exports.bundle import NotReleased, write_bundle
 
 from .demographics import income_groups
+from .demographics.countries import region_of_interest_hierarchy
 from .extensions import db
-from .models import AuditEvent, Response, SurveyVersion
+from .models import AuditEvent, Release, Response, SurveyVersion
 
 
 class ExportRefused(Exception):
@@ -33,6 +34,14 @@ def count_responses(survey_id: str) -> int:
     )
 
 
+def purposes_available() -> dict[str, purposes.Purpose]:
+    """The purposes of this installation's purpose file; ExportRefused when it is wrong."""
+    try:
+        return purposes.read(current_app.config["EXPORT_PURPOSES_FILE"])
+    except purposes.PurposeError as error:
+        raise ExportRefused(str(error)) from None
+
+
 def run_export(
     survey_id: str,
     options: pipeline.Options,
@@ -41,24 +50,23 @@ def run_export(
     actor: str,
     progress: Callable[[int], None] = lambda n: None,
     seed: int | None = None,
+    purpose: str | None = purposes.DEFAULT_PURPOSE,
 ) -> dict:
-    """Write the bundle to `out`; return its methodology. Every run is audited."""
-    if options.income_groups is None:
-        known = income_groups.latest(current_app.config["INCOME_GROUPS_DIR"])
-        if known is not None:
-            options = dataclasses.replace(
-                options, income_groups=known.groups, income_groups_year=known.fiscal_year
-            )
+    """Write the bundle to `out` once its data file is verified; return its methodology.
+    Every run is audited, and every release is entered in the register."""
     details = {
         "survey": survey_id,
         "format": fmt,
+        "purpose": purpose,
         "k": options.k,
         "max_suppression": options.max_suppression,
         "with_followups": options.with_followups,
         "programme": options.programme,
         "term": options.term,
+        "l": options.l_diversity,
     }
     try:
+        options = _with_context(options, purpose)
         with fewer_collections():
             # The connection goes back to the pool once read: anonymising needs none.
             with db.engine.connect() as connection:
@@ -66,25 +74,36 @@ def run_export(
                     connection, survey_id, options, progress
                 )
             result = pipeline.anonymise(data, columns, definitions, options, seed=seed)
+        own = max((v for v, d in definitions.items() if d["id"] == survey_id), default=None)
+        definition = definitions[own] if own is not None else next(iter(definitions.values()))
+        title, default = definition["title"], definition["default_language"]
+        methodology = write_bundle(
+            out,
+            result.data,
+            result.columns,
+            fmt,
+            result.methodology,
+            title.get(default, survey_id),
+            result.tables,
+            l_diversity=options.l_diversity,
+        )
     except LookupError:
         raise ExportRefused(f"there is no survey {survey_id!r}") from None
-    except kanon.CannotAnonymise as error:
+    except (kanon.CannotAnonymise, purposes.PurposeError, NotReleased) as error:
         _audit(actor, "export refused", {**details, "reason": str(error)})
-        raise ExportRefused(
-            f"nothing exported: {error}, so no generalisation can protect them"
-        ) from None
-    own = max((v for v, d in definitions.items() if d["id"] == survey_id), default=None)
-    definition = definitions[own] if own is not None else next(iter(definitions.values()))
-    title, default = definition["title"], definition["default_language"]
-    methodology = result.methodology
-    write_bundle(
-        out,
-        result.data,
-        result.columns,
-        fmt,
-        methodology,
-        title.get(default, survey_id),
-        result.tables,
+        raise ExportRefused(f"nothing exported: {error}") from None
+    db.session.add(
+        Release(
+            actor=actor,
+            survey_id=survey_id,
+            purpose=purpose,
+            options={key: value for key, value in details.items() if key != "survey"},
+            generalisation=methodology["generalisation"],
+            k_achieved=methodology["k_achieved"],
+            l_diversity=methodology["l_diversity"] or {},
+            records=methodology["records"],
+            people=methodology["people"],
+        )
     )
     _audit(
         actor,
@@ -97,6 +116,29 @@ def run_export(
         },
     )
     return methodology
+
+
+def _with_context(options: pipeline.Options, purpose: str | None) -> pipeline.Options:
+    """The options with what this installation knows: the purpose, the hierarchies beside
+    the code lists' own, and the World Bank income groups."""
+    changes: dict = {
+        "hierarchies": {
+            **options.hierarchies,
+            "country": {pipeline.REGION_OF_INTEREST: region_of_interest_hierarchy()},
+        }
+    }
+    if purpose is not None and options.purpose is None:
+        known = purposes_available()
+        if purpose not in known:
+            raise purposes.PurposeError(
+                f"there is no purpose {purpose!r}; choose one of {', '.join(known)}"
+            )
+        changes["purpose"] = known[purpose]
+    if options.income_groups is None:
+        groups = income_groups.latest(current_app.config["INCOME_GROUPS_DIR"])
+        if groups is not None:
+            changes.update(income_groups=groups.groups, income_groups_year=groups.fiscal_year)
+    return dataclasses.replace(options, **changes)
 
 
 @contextmanager

@@ -328,3 +328,28 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+
+# --- releases -----------------------------------------------------------------------------
+
+
+class Release(db.Model):
+    """The register of anonymised releases: what was released, for which purpose, with
+    which generalisation, and the k and l counted on the written file. Two releases of one
+    survey can be compared here before a third is made."""
+
+    __tablename__ = "releases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(320))
+    survey_id: Mapped[str] = mapped_column(String(64), index=True)
+    purpose: Mapped[str | None] = mapped_column(String(64))
+    # format, k, max_suppression, with_followups, programme, term, l
+    options: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # quasi-identifier -> level (or people per level, after local recoding)
+    generalisation: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    k_achieved: Mapped[int] = mapped_column(Integer)
+    l_diversity: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    records: Mapped[int] = mapped_column(Integer)
+    people: Mapped[int] = mapped_column(Integer)

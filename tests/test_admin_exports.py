@@ -14,6 +14,7 @@ from tests.test_export_pipeline import programme_data  # noqa: F401
 
 GOOD = {
     "survey": "intake",
+    "purpose": "full",
     "format": "csv",
     "k": "5",
     "max_suppression": "0.05",
@@ -62,8 +63,8 @@ def test_an_analyst_downloads_a_csv_bundle_and_it_shows_in_the_history(
     [
         ({"k": "1"}, "Number must be at least 2."),
         ({"k": "x"}, "Not a valid integer value."),
-        ({"max_suppression": "2"}, "Number must be between 0 and 1."),
-        ({"max_suppression": "nan"}, "Number must be between 0 and 1."),
+        ({"max_suppression": "2"}, "Number must be between 0 and 0.5."),
+        ({"max_suppression": "nan"}, "Number must be between 0 and 0.5."),
         ({"max_suppression": "lots"}, "Not a valid float value."),
         ({"k": ""}, "This field is required."),
         ({"format": "exe"}, "Not a valid choice."),
@@ -92,3 +93,25 @@ def test_too_few_people_is_refused_with_the_reason(runner, signed_in):
 def test_without_surveys_the_page_says_so(signed_in):
     page = signed_in("analyst").get("/admin/exports")
     assert page.status_code == 200 and "No survey is loaded yet." in page.text
+
+
+def test_a_release_the_file_cannot_back_is_refused_with_the_reason_and_registered_otherwise(
+    app,
+    signed_in,
+    programme_data,  # noqa: F811
+):
+    admin = signed_in("admin")
+    refused = post_export(admin, l_diversity="9")
+    assert refused.status_code == 422
+    (reason,) = BeautifulSoup(refused.text, "html.parser").select("p.flash.error")
+    assert "where l=9 was asked, so it was not released" in reason.text
+    assert refused.headers["Content-Type"].startswith("text/html")
+    released = post_export(admin, purpose="diversity")
+    assert released.headers["Content-Type"] == "application/zip"
+    page = BeautifulSoup(admin.get("/admin/exports").text, "html.parser")
+    (row,) = page.select("#releases tbody tr")
+    cells = [td.get_text(" ", strip=True) for td in row.select("td")]
+    assert cells[2:4] == ["intake", "diversity"] and "country:" in cells[5]
+    assert int(cells[6]) >= 5
+    options = [o["value"] for o in page.select("select[name=purpose] option")]
+    assert options == ["diversity", "outcomes", "full"]

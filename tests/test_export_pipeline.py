@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import random
+import zipfile
 from datetime import UTC, date, datetime
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from exports import kanon, pipeline
+from exports import kanon, pipeline, release
 from exports.columns import SUPPRESSED
 from exports.flatten import columns_of
 from surveys.extensions import db
@@ -80,11 +83,12 @@ def programme_data(app, runner):
 
 
 def _response(version: SurveyVersion, person: Participant, wave: str, answers: dict) -> Response:
+    year = 2025 if wave == "intake" else 2026  # a follow-up comes a year later
     return Response(
         survey_version_id=version.id,
         locale="en",
-        started_at=datetime(2025, 7, 1, tzinfo=UTC),
-        submitted_at=datetime(2025, 8, 14, 10, 30, tzinfo=UTC),
+        started_at=datetime(year, 7, 1, tzinfo=UTC),
+        submitted_at=datetime(year, 8, 14, 10, 30, tzinfo=UTC),
         answers=answers,
         submission_key=f"{wave}-{person.public_id}",
         wave=wave,
@@ -102,13 +106,13 @@ def export(app, **options):
 
 
 def person_classes(table: pd.DataFrame, qis: list[str]) -> pd.Series:
-    """Equivalence class sizes, counting each person once over all their rows."""
+    """Equivalence class sizes, counting each person once over all their rows: per column,
+    the person's non-empty values in wave order (what a reader of the file can tell)."""
     names = [c for c in table.columns if c in qis or c.split("__")[0] in qis]
-    # Here only the intake asks quasi-identifiers: a person's intake row is their record.
-    intakes = table[table["wave"] == "intake"]
-    assert intakes["pid"].is_unique
-    values = intakes[names].astype(object).fillna("NA").astype(object).map(str)
-    return values.agg("|".join, axis=1).value_counts()
+    ordered = table.sort_values(["pid", "wave"])
+    cells = ordered[names].astype(object).where(ordered[names].notna(), "").map(str)
+    people = cells.groupby(ordered["pid"]).agg(lambda s: "+".join(v for v in s if v))
+    return people.agg("|".join, axis=1).value_counts()
 
 
 def test_no_identifier_contact_or_free_text_leaves(app, programme_data):
@@ -123,7 +127,9 @@ def test_no_identifier_contact_or_free_text_leaves(app, programme_data):
         public_ids = db.session.scalars(select(Participant.public_id)).all()
     assert not set(public_ids) & set(table["pid"])
     assert list(table.columns[:3]) == ["pid", "wave", "period"]
-    assert set(table["period"]) == {"2025-Q3"}
+    # The quarter of each person's first answers, once per person.
+    assert set(table.loc[table["wave"] == "intake", "period"]) == {"2025-Q3"}
+    assert table.loc[table["wave"] != "intake", "period"].isna().all()
 
 
 def test_intake_and_followups_share_a_pid_and_bundles_do_not(app, programme_data):
@@ -141,8 +147,8 @@ def test_every_class_over_the_quasi_identifiers_has_k_people(app, programme_data
     assert sizes.min() >= 5
     assert methodology["k_achieved"] >= 5
     assert methodology["records"] == len(table)
-    assert {"age_range", "country", "gender", "qualification_earned"} <= set(
-        methodology["quasi_identifiers"]
+    assert {"age_range", "country", "gender", "qualification_earned", "programme"} <= set(
+        methodology["quasi_identifiers"] + methodology["quasi_identifiers_removed"]
     )
 
 
@@ -153,8 +159,12 @@ def test_the_lone_person_from_a_small_country_is_not_singled_out(app, programme_
     assert methodology["people_suppressed"] <= 0.05 * 70 or methodology["generalisation"]
 
 
-def test_l_diversity_of_income_is_reported(app, programme_data):
-    _, _, methodology = export(app)
+def test_l_diversity_of_income_is_reported(app, runner, programme_data, tmp_path):
+    out = tmp_path / "intake.zip"
+    result = runner.invoke(args=["export", "intake", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as bundle:
+        methodology = json.loads(bundle.read("methodology.json"))
     assert "relative_income" in methodology["sensitive"]
     assert methodology["l_diversity"]["relative_income"] >= 1
 
@@ -179,9 +189,17 @@ def test_generalised_countries_carry_their_region_names(app, runner):
         definition = latest_version("intake").definition
     columns = [c for c in columns_of(definition) if c.name == "country"]
     (qi,) = [q for q in pipeline.quasi_identifiers(columns, {1: definition}) if q.name == "country"]
-    data = pd.DataFrame({"country": pd.Categorical(["KEN", "BRA", None])})
-    columns = pipeline.generalise(data, columns, qi, qi.levels.index("m49_region"))
-    assert columns[0].codes == {"m49_002": "Africa", "m49_019": "Americas"}
+    data = pd.DataFrame(
+        {
+            "_person": ["a", "b", "c"],
+            "_wave": ["intake"] * 3,
+            "_submitted_at": pd.to_datetime(["2025-08-01"] * 3, utc=True),
+            "country": pd.Categorical(["KEN", "BRA", None]),
+        }
+    )
+    levels = np.full((3, 1), qi.levels.index("m49_region"))
+    columns, removed = release.write(data, columns, [qi], levels)
+    assert columns[0].codes == {"m49_002": "Africa", "m49_019": "Americas"} and not removed
     assert list(data["country"][:2]) == ["m49_002", "m49_019"] and pd.isna(data["country"][2])
 
 

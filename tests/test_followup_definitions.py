@@ -47,7 +47,7 @@ def start(respondent, survey_id: str, lang: str | None = None):
 @pytest.mark.parametrize("survey_id", FOLLOWUPS)
 def test_followups_carry_the_outcome_fields_and_no_demographics(survey_id):
     definition = bundled(survey_id)
-    assert definition["version"] == 3
+    assert definition["version"] == 4
     assert definition["languages"] == LANGUAGES
     # Completed mentees get it one or five years after their term's end.
     schedule = definition["schedule"]
@@ -84,9 +84,11 @@ def test_followups_carry_the_outcome_fields_and_no_demographics(survey_id):
         "yes_no",
     )
 
-    # Outcomes are harmless to export; only what people type is held back.
+    # What people type is held back; what someone does now is on their public profile,
+    # so it is a quasi-identifier (docs/exports.md, the threat model); the rest is harmless.
     privacy = {name: q["privacy"] for name, q in questions.items()}
     assert privacy.pop("comments") == "free_text"
+    assert privacy.pop("occupation") == privacy.pop("job_category") == "quasi_identifier"
     assert set(privacy.values()) == {"none"}
 
     # Follow-ups never ask demographics again: that was the intake's job.

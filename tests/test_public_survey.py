@@ -363,7 +363,7 @@ def test_bundled_intake_can_be_filled(app, runner, respondent, responses):
     )
     assert "Thank you" in page.text
     [(version, _, answers)] = responses()
-    assert version == 5
+    assert version == 6
     assert answers == {
         "consent": True,
         "programme": "gsoc",

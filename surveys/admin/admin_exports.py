@@ -18,7 +18,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Sto
 from exports import FORMATS
 
 from ..extensions import db
-from ..models import AuditEvent, SurveyVersion
+from ..models import AuditEvent, Release, SurveyVersion
 from . import bp
 
 HISTORY_ACTIONS = ("export", "export refused")
@@ -41,6 +41,7 @@ class ExportForm(FlaskForm):
 
     survey = SelectField(_l("Survey"), validators=[InputRequired()])
     with_followups = BooleanField(_l("With the follow-up answers, joined by pid"))
+    purpose = SelectField(_l("Purpose of the release"), default="full")
     format = SelectField(_l("Format"), choices=list(FORMATS), default="csv")
     k = IntegerField(
         _l("k: every combination of demographics covers at least this many people"),
@@ -48,9 +49,13 @@ class ExportForm(FlaskForm):
         validators=[InputRequired(), _readable, NumberRange(min=2)],
     )
     max_suppression = FloatField(
-        _l("Largest share of people whose demographics may be suppressed (0 to 1)"),
+        _l("Largest share of people whose demographics may be suppressed (0 to 0.5)"),
         default=0.05,
-        validators=[InputRequired(), _readable, NumberRange(min=0, max=1)],
+        validators=[InputRequired(), _readable, NumberRange(min=0, max=0.5)],
+    )
+    l_diversity = IntegerField(
+        _l("l: also require this many different sensitive answers in every group (optional)"),
+        validators=[Optional(), NumberRange(min=2)],
     )
     programme = StringField(
         _l("Only this programme (code, e.g. gsoc)"),
@@ -82,23 +87,45 @@ def export_history(limit: int = HISTORY_LENGTH) -> list[AuditEvent]:
     )
 
 
+def release_register(limit: int = HISTORY_LENGTH) -> list[Release]:
+    """The latest releases, newest first: what left, for which purpose, how generalised."""
+    return list(
+        db.session.scalars(
+            select(Release).order_by(Release.created_at.desc(), Release.id.desc()).limit(limit)
+        )
+    )
+
+
 def _page(form: ExportForm, status: int = 200, refusal: str | None = None):
     return (
-        render_template("admin/exports.html", form=form, history=export_history(), refusal=refusal),
+        render_template(
+            "admin/exports.html",
+            form=form,
+            history=export_history(),
+            releases=release_register(),
+            refusal=refusal,
+        ),
         status,
     )
 
 
 @bp.route("/exports", methods=["GET", "POST"])
 def exports():
+    from ..exporting import ExportRefused, purposes_available
+
     form = ExportForm()
     form.survey.choices = survey_ids()
+    try:
+        form.purpose.choices = [(name, p.title) for name, p in purposes_available().items()]
+    except ExportRefused as refusal:
+        form.purpose.choices = []
+        return _page(form, 500, refusal=str(refusal))
     if not form.validate_on_submit():
         return _page(form, 422 if form.is_submitted() else 200)
     # Imported here: pandas takes a while to load, and only a download needs it.
     from exports.pipeline import Options
 
-    from ..exporting import ExportRefused, run_export
+    from ..exporting import run_export
 
     options = Options(
         k=form.k.data,
@@ -106,11 +133,19 @@ def exports():
         with_followups=form.with_followups.data,
         programme=form.programme.data,
         term=form.term.data,
+        l_diversity=form.l_diversity.data,
     )
     bundle = BytesIO()
     try:
         # run_export writes the audit entry, for a refusal too, and commits it.
-        run_export(form.survey.data, options, form.format.data, bundle, actor=current_user.email)
+        run_export(
+            form.survey.data,
+            options,
+            form.format.data,
+            bundle,
+            actor=current_user.email,
+            purpose=form.purpose.data,
+        )
     except ExportRefused as refusal:
         return _page(form, 422, refusal=str(refusal))
     bundle.seek(0)

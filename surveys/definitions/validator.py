@@ -71,7 +71,10 @@ QUESTION_KEYS = {
     "constraint_message",
     "other",
     "privacy",
+    "bins",
 }
+# Question types whose answers are numbers, exported in the bins their definition declares.
+NUMBER_TYPES = ("integer", "decimal")
 CHOICE_KEYS = {"code", "label"}
 
 
@@ -465,7 +468,9 @@ class _Checker:
                 "exported, whatever the export options)",
                 _line(node, "export"),
             )
+        bins = self.bins(node, type_name, place)
         return {
+            **({"bins": bins} if bins is not None else {}),
             "name": name,
             "type": type_name,
             "list": list_name,
@@ -482,6 +487,30 @@ class _Checker:
             "_line": line,
             "_lines": {k: _line(node, k) for k in ("relevant", "constraint") if k in node},
         }
+
+    def bins(self, node: dict, type_name: str | None, place: str) -> list[float] | None:
+        """`bins:` the lower edges of the bins a number is exported in, rising: [0, 2, 5]
+        gives under 0, 0-1, 2-4 and 5+ (so no two bins overlap and none leaves a gap)."""
+        if "bins" not in node:
+            return None
+        edges, line = node["bins"], _line(node, "bins")
+        if type_name not in NUMBER_TYPES:
+            self.problem(place, "bins only apply to integer and decimal questions", line)
+            return None
+        numbers = isinstance(edges, list) and all(
+            isinstance(e, int | float) and not isinstance(e, bool) for e in edges
+        )
+        if not numbers or not edges:
+            self.problem(place, "bins must be a list of numbers: the lower edge of each bin", line)
+            return None
+        if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
+            self.problem(
+                place,
+                "bins must rise: each edge above the one before, so that no two bins overlap",
+                line,
+            )
+            return None
+        return [int(e) if float(e).is_integer() else float(e) for e in edges]
 
     def references(self, definition: dict[str, Any], data: dict) -> None:
         """Every ${name} must be a question with an answer; relevant may only look back."""

@@ -72,6 +72,49 @@ def m49_hierarchy() -> list[dict]:
     ]
 
 
+# M49 areas that the organisers' question needs kept apart; elsewhere the M49 region.
+AREAS_OF_INTEREST = {
+    "419": "latin_america",  # Latin America and the Caribbean
+    "202": "africa",  # Sub-Saharan Africa
+    "015": "africa",  # Northern Africa
+    "021": "elsewhere",  # Northern America, apart from Latin America at last
+}
+BROAD_NAMES = {
+    "latin_america": "Latin America and the Caribbean",
+    "africa": "Africa",
+    "elsewhere": "Elsewhere",
+}
+
+
+def region_of_interest_hierarchy() -> list[dict]:
+    """country -> M49 sub-region -> region of interest -> Latin America / Africa /
+    elsewhere: the hierarchy that keeps under-represented regions visible.
+
+    The region of interest is the M49 sub-region for Latin America and the Caribbean (419),
+    Sub-Saharan Africa (202), Northern Africa (015) and Northern America (021), and the M49
+    region elsewhere (Asia 142, Europe 150, Oceania 009), so that Latin America never
+    merges with the USA and Canada as it does in the M49 region "Americas".
+    """
+    rows = m49_regions().values()
+    names = m49_names()
+    subregions = {row["iso3"]: f"m49_{row['subregion_code']}" for row in rows}
+    interest = {
+        f"m49_{row['subregion_code']}": f"m49_{row['subregion_code']}"
+        if row["subregion_code"] in AREAS_OF_INTEREST
+        else f"m49_{row['region_code']}"
+        for row in rows
+    }
+    broad = {
+        code: AREAS_OF_INTEREST.get(code.removeprefix("m49_"), "elsewhere")
+        for code in set(interest.values())
+    }
+    return [
+        {"level": "m49_subregion", "map": subregions, "labels": _named(subregions, names)},
+        {"level": "region_of_interest", "map": interest, "labels": _named(interest, names)},
+        {"level": "latin_america_africa", "map": broad, "labels": dict(BROAD_NAMES)},
+    ]
+
+
 def _named(mapping: dict[str, str], names: dict[str, str]) -> dict[str, str]:
     return {code: names[code] for code in sorted(set(mapping.values())) if code in names}
 

@@ -1,0 +1,157 @@
+"""Write each quasi-identifier at each person's level: the released table.
+
+The search (`kanon`) counts people by their values as this module writes them, so the
+two follow one rule, stated here once:
+
+- below the top level, a row's cell holds its answer's code at the person's level, and an
+  empty cell stays empty (not asked and skipped are one value: nothing);
+- at the top level, a person's single-choice column holds `suppressed` in their first row
+  (their earliest answers) and nothing in the others, whatever they answered, and a
+  multi-select's 0/1 columns are all empty — so every person at the top reads alike;
+- a column at its top level for everybody is not written at all;
+- a multi-select at a level above its codes' gets one 0/1 column per code of that level,
+  named by that code unless the name is an original code's with other meaning.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .columns import SUPPRESSED, Column
+from .kanon import QuasiIdentifier
+
+
+def first_rows(data: pd.DataFrame) -> np.ndarray:
+    """Which row is each person's first: their earliest submitted answers (the intake,
+    where there is one)."""
+    person = pd.factorize(data["_person"].astype(object))[0]
+    at = data["_submitted_at"].to_numpy()
+    order = np.lexsort((np.arange(len(data)), at, person))
+    first = np.zeros(len(data), dtype=bool)
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = person[order][1:] != person[order][:-1]
+    first[order[starts]] = True
+    return first
+
+
+def write(
+    data: pd.DataFrame,
+    columns: list[Column],
+    qis: list[QuasiIdentifier],
+    row_levels: np.ndarray,
+) -> tuple[list[Column], list[str]]:
+    """Rewrite every quasi-identifier's columns in place, row by row at `row_levels[:, j]`
+    (the level of the row's person for quasi-identifier j); returns the columns and the
+    names of those left out because everybody's are at the top."""
+    first = first_rows(data)
+    removed = []
+    for j, qi in enumerate(qis):
+        levels = row_levels[:, j]
+        mine = [c for c in columns if c.question == qi.name]
+        if len(levels) and (levels == qi.top).all():
+            removed.extend(c.name for c in mine)
+            for column in mine:
+                del data[column.name]
+            columns = [c for c in columns if c.question != qi.name]
+        elif qi.multi:
+            columns = _write_multi(data, columns, qi, levels)
+        else:
+            _write_single(data, mine[0], qi, levels, first)
+    return columns, removed
+
+
+def _write_single(
+    data: pd.DataFrame, column: Column, qi: QuasiIdentifier, levels: np.ndarray, first: np.ndarray
+) -> None:
+    values = data[column.name].astype(object).to_numpy()
+    out = np.full(len(values), None, dtype=object)
+    labels: dict[str, str] = dict(column.codes or {})
+    for level in np.unique(levels):
+        rows = levels == level
+        if level == qi.top:
+            out[rows & first] = SUPPRESSED
+            continue
+        present = pd.notna(values) & rows
+        mapping = {v: qi.code_at(str(v), int(level)) for v in pd.unique(values[present])}
+        out[present] = [mapping[v] for v in values[present]]
+        labels.update(qi.labels[level] if level < len(qi.labels) else {})
+    data[column.name] = pd.Categorical(out)
+    # In the code list's order, then its hierarchy's: age bands stay in age order.
+    known = [*labels, *(code for level in qi.maps[1:] for code in level.values())]
+    rank = {code: i for i, code in reversed(list(enumerate(known)))}
+    present = sorted(
+        (str(v) for v in pd.unique(out[pd.notna(out)]) if v != SUPPRESSED),
+        key=lambda code: (rank.get(code, len(rank)), code),
+    )
+    column.codes = {code: labels.get(code, code) for code in present}
+    column.treatment.append(_treated(qi, levels))
+
+
+def _write_multi(
+    data: pd.DataFrame, columns: list[Column], qi: QuasiIdentifier, levels: np.ndarray
+) -> list[Column]:
+    mine = [c for c in columns if c.question == qi.name]
+    originals = {c.name.split("__", 1)[1]: c.name for c in mine}
+    title = mine[0].title.split(": ")[0]
+    written: dict[str, tuple[frozenset, pd.Series]] = {}
+    for level in np.unique(levels):
+        if level == qi.top:
+            continue
+        rows = levels == level
+        groups: dict[str, list[str]] = {}
+        for code in originals:
+            groups.setdefault(qi.code_at(code, int(level)), []).append(code)
+        for code, members in groups.items():
+            name = _column_name(qi.name, code, frozenset(members), originals, written)
+            merged = data.loc[rows, [originals[m] for m in members]].max(axis=1)
+            series = written.get(name, (None, pd.Series(pd.NA, index=data.index, dtype="Int8")))[1]
+            series[rows] = merged.astype("Int8")
+            written[name] = (frozenset(members), series)
+    for column in mine:
+        del data[column.name]
+    new_columns = []
+    for name, (members, series) in written.items():
+        data[name] = series
+        label = name.split("__", 1)[1]
+        new_columns.append(
+            Column(
+                name,
+                f"{title}: {label}" if len(members) > 1 else _title_of(mine, originals, members),
+                "integer",
+                codes={"0": "not chosen", "1": "chosen"},
+                question=qi.name,
+                privacy=mine[0].privacy,
+                treatment=[_treated(qi, levels)]
+                + ([f"any of {', '.join(sorted(members))}"] if len(members) > 1 else []),
+            )
+        )
+    at = columns.index(mine[0])
+    rest = [c for c in columns if c.question != qi.name]
+    return rest[:at] + new_columns + rest[at:]
+
+
+def _column_name(
+    question: str, code: str, members: frozenset, originals: dict, written: dict
+) -> str:
+    """`question__code`, unless that name already means other codes (an original code's
+    column, or another level's group): then the codes it joins, `a_or_b`."""
+    name = f"{question}__{code}"
+    meaning = frozenset([code]) if code in originals else written.get(name, (members,))[0]
+    if meaning == members:
+        return name
+    return f"{question}__{'_or_'.join(sorted(members))}"
+
+
+def _title_of(mine: list[Column], originals: dict, members: frozenset) -> str:
+    (code,) = members
+    return next(c.title for c in mine if c.name == originals[code])
+
+
+def _treated(qi: QuasiIdentifier, levels: np.ndarray) -> str:
+    """What was done, in words: the level, or the share of people at each level."""
+    names, counts = np.unique(levels, return_counts=True)
+    if len(names) == 1:
+        return f"generalised to level {qi.levels[int(names[0])]!r}"
+    parts = [f"{qi.levels[int(n)]!r} for {c} rows" for n, c in zip(names, counts, strict=True)]
+    return "generalised person by person (local recoding): " + ", ".join(parts)
