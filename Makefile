@@ -47,6 +47,7 @@ test: $(BIN)/.installed $(COMPILED)
 bench: $(BIN)/.installed $(COMPILED)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.export --write
+	$(BIN)/python -m bench.anonymisation --write
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -454,3 +454,12 @@ def test_a_number_without_bins_is_left_out_and_validate_warns(runner, tmp_path):
     result = runner.invoke(args=["surveys", "validate", str(path)])
     assert result.exit_code == 0
     assert "question 'years': a number without bins is left out" in result.output
+
+
+def test_ten_thousand_people_are_released_k_anonymous_with_their_follow_ups(app, runner, tmp_path):
+    synthesise(runner, 14000)
+    data, methodology = export(
+        runner, tmp_path / "big.zip", "--with-followups", "--format", "parquet"
+    )
+    assert methodology["people"] >= 9500
+    assert methodology["people_suppressed"] <= 0.05 * methodology["people"]
