@@ -1,13 +1,15 @@
-"""k-anonymity over the quasi-identifiers: choose how far to generalise each, then suppress.
+"""k-anonymity over the quasi-identifiers, person by person (local recoding).
 
 Each quasi-identifier (age range, country, gender, qualification, …) has levels along its
-code list's hierarchy (country -> M49 sub-region -> M49 region -> suppressed). A *node*
-picks one level per quasi-identifier. A coarser node never makes an equivalence class
-smaller (monotonicity), and our information loss never decreases along the lattice, so a
-best-first walk from the most detailed node — always expanding the node that loses least —
-stops at the first node under which at most `max_suppression` of people sit in classes
-smaller than k: no node with less loss can qualify, or it would have been reached first.
-Those remaining people are then suppressed.
+hierarchy (country -> M49 sub-region -> region of interest -> … -> suppressed). A *node*
+picks one level per quasi-identifier. `best_node` finds the node that loses least
+information (the purpose's weights times the share of each column's entropy removed)
+under which at most a given number of people sit in classes smaller than k: a greedy
+bound from the top, then a best-first walk from the most detailed node (a coarser node
+never makes a class smaller, and loss never falls along the lattice, so the first
+qualifying node it reaches is the least-loss one). `recode` applies it pass after pass to
+the people the previous pass left in small classes; what is left at the end is suppressed,
+and `hide_among_k` makes sure the suppressed are k or more.
 
 People, not responses, are counted: a person's intake and follow-ups form one record over
 all their quasi-identifiers. All work happens on the distinct combinations of values with
@@ -204,9 +206,7 @@ def best_node(
 
     # Only levels that merge something in this data count: a level that leaves every
     # present value apart gives the same classes as the one below it (no plateaus to walk).
-    steps = [
-        _effective_levels(qi, enc["distinct"], keep is None or qi.name in keep) for qi in qis
-    ]
+    steps = [_effective_levels(qi, enc["distinct"], keep is None or qi.name in keep) for qi in qis]
 
     def levels_of(node: tuple) -> tuple:
         return tuple(step[i] for step, i in zip(steps, node, strict=True))
@@ -249,11 +249,11 @@ def best_node(
     start = tuple(0 for _ in qis)
     heap = [(loss(start), 0, start)]
     seen = {start}
-    chosen = bound
+    chosen, bound_loss = bound, loss(bound)
     searched = 0
     while heap and searched < MAX_NODES:
         cost, height, node = heapq.heappop(heap)
-        if cost >= loss(bound):
+        if cost >= bound_loss:
             break
         searched += 1
         if qualifies(node):
@@ -352,7 +352,8 @@ def recode(
 
 def released(people: pd.DataFrame, qis: list[QuasiIdentifier], levels: np.ndarray) -> pd.DataFrame:
     """Each person's value of each quasi-identifier at their level, as the release shows
-    it (the top level is one value for everybody)."""
+    it: the top level is one value for everybody, and a multi-select's value names its
+    level too, since each level writes its own 0/1 columns."""
     out = {}
     for j, qi in enumerate(qis):
         values = people[qi.name].to_numpy(dtype=object)
@@ -362,9 +363,48 @@ def released(people: pd.DataFrame, qis: list[QuasiIdentifier], levels: np.ndarra
             if qi.multi and level == qi.top:
                 column[mine] = MISSING  # all its 0/1 cells empty, as when not answered
             else:
-                column[mine] = qi.generalise_all(pd.Series(values[mine]), int(level))
+                general = qi.generalise_all(pd.Series(values[mine]), int(level))
+                column[mine] = [f"{level}:{v}" for v in general] if qi.multi else general
         out[qi.name] = column
     return pd.DataFrame(out, index=people.index)
+
+
+def hide_among_k(
+    people: pd.DataFrame, qis: list[QuasiIdentifier], levels: np.ndarray, k: int
+) -> np.ndarray:
+    """Levels under which the suppressed, if any, are k or more: fewer would be a class of
+    their own smaller than k. The extra people come from the classes with most people to
+    spare (each keeps k or more), else whole classes, smallest first; returns new levels.
+
+    Nobody's record leaves the release: a release that left out its rarest people would,
+    beside any other release or its own tables, tell their answers by difference."""
+    tops = np.asarray([qi.top for qi in qis], dtype=np.int64)
+    suppressed = (levels == tops).all(axis=1) if len(qis) else np.zeros(len(levels), bool)
+    need = k - int(suppressed.sum())
+    if not suppressed.any() or need <= 0:
+        return levels
+    keys = released(people, qis, levels)
+    classes = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
+    sizes = np.bincount(classes)
+    candidates = pd.DataFrame({"person": np.arange(len(people)), "cls": classes})[~suppressed]
+    spare = np.maximum(sizes - k, 0)
+    chosen: list[int] = []
+    for cls in np.argsort(-spare, kind="stable"):
+        if need <= len(chosen) or spare[cls] == 0:
+            break
+        members = candidates.loc[candidates["cls"] == cls, "person"].to_numpy()
+        chosen.extend(members[: min(spare[cls], need - len(chosen))])
+    if len(chosen) < need:
+        chosen = []
+        for cls in np.argsort(sizes, kind="stable"):
+            members = candidates.loc[candidates["cls"] == cls, "person"].to_numpy()
+            if len(members):
+                chosen.extend(members)
+            if len(chosen) >= need:
+                break
+    levels = levels.copy()
+    levels[chosen] = tops
+    return levels
 
 
 def _effective_levels(qi: QuasiIdentifier, distinct: dict, keep: bool = True) -> list[int]:
@@ -381,16 +421,3 @@ def _effective_levels(qi: QuasiIdentifier, distinct: dict, keep: bool = True) ->
 def _entropy(counts: np.ndarray) -> float:
     p = counts[counts > 0] / counts.sum()
     return float(-(p * np.log2(p)).sum())
-
-
-def l_diversity(classes: pd.Series, sensitive: pd.DataFrame) -> dict[str, int]:
-    """Distinct l-diversity per sensitive column: the fewest distinct answered values
-    any equivalence class has (1 means someone's class all share one answer)."""
-    result = {}
-    for name in sensitive.columns:
-        answered = sensitive[name].notna()
-        if not answered.any():
-            continue
-        per_class = sensitive.loc[answered, name].astype(str).groupby(classes[answered]).nunique()
-        result[name] = int(per_class.min())
-    return result

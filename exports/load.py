@@ -43,12 +43,10 @@ programmes = table("programmes", column("id"), column("code"))
 
 @dataclass
 class Source:
-    """The surveys an export reads, and its filters."""
+    """The surveys an export reads (always whole: a subset is chosen after anonymising)."""
 
     survey_id: str
     with_followups: bool = False
-    programme: str | None = None
-    term: str | None = None
     chunk_size: int = 5000
 
 
@@ -92,8 +90,6 @@ def chunks(connection: Connection, source: Source, version_ids: list[int]) -> It
         # By version, so that a chunk is mostly of one survey version (flattened at once).
         .order_by(responses.c.survey_version_id, responses.c.id)
     )
-    if source.term is not None:
-        query = query.where(terms.c.name == source.term)
     result = connection.execution_options(yield_per=source.chunk_size).execute(query)
     yield from result.partitions()
 

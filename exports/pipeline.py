@@ -7,6 +7,7 @@ and the summary tables. `exports.verify` then counts the written file.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from .flatten import columns_of, flat_columns, frame_of, joined, merge_columns
 DROPPED_CLASSES = ("identifier", "free_text", "never")
 PID_LENGTH = 16
 PROGRAMME = "programme"
+# A reference to an answer in an expression: ${name}.
+REFERENCE = re.compile(r"\$\{(\w+)\}")
 # The country hierarchy's level that keeps Latin America and Africa apart (docs/exports.md).
 REGION_OF_INTEREST = "region_of_interest"
 
@@ -54,6 +57,9 @@ class Options:
     purpose: purposes.Purpose | None = None
     # Hierarchies beside the code lists' own: question -> hierarchy name -> levels.
     hierarchies: Mapping[str, Mapping[str, list[dict]]] = field(default_factory=dict)
+    # Every question name of every loaded survey: a purpose may name any of them, and
+    # names none of them only by mistake. None: this export's own.
+    known_questions: frozenset[str] | None = None
     # Distinct l-diversity to require of every sensitive question, counted on the file.
     l_diversity: int | None = None
 
@@ -182,19 +188,56 @@ def bin_numbers(
 
 
 def for_purpose(
-    data: pd.DataFrame, columns: list[Column], purpose: purposes.Purpose | None, extra: Mapping
+    data: pd.DataFrame,
+    columns: list[Column],
+    purpose: purposes.Purpose | None,
+    extra: Mapping,
+    known: frozenset[str] | None = None,
 ) -> tuple[list[Column], list[str]]:
     """Only the columns the release's purpose needs (pid, wave and period always)."""
     if purpose is None:
         return columns, []
     questions = {c.question for c in columns if c.question}
-    purpose.check(questions, {name: list(options) for name, options in extra.items()})
+    purpose.check(
+        questions, {name: list(options) for name, options in extra.items()}, known or questions
+    )
     unneeded = [
         c.name
         for c in columns
         if c.question and c.question != coarsen.PERIOD and not purpose.keeps(c.question)
     ]
     return _without(data, columns, unneeded), unneeded
+
+
+def follow_relevance(columns: list[Column], definitions: Mapping[int, dict]) -> list[str]:
+    """Make a quasi-identifier of every exported question asked only when a
+    quasi-identifier's answer says so: whether it was answered tells that answer (a job's
+    category is asked of the employed only), so it must be generalised and suppressed
+    with the rest. Returns the questions so marked."""
+    asks: dict[str, set[str]] = {}
+    for definition in definitions.values():
+        for page in definition["pages"]:
+            for question in page["questions"]:
+                relevant = question.get("relevant")
+                if isinstance(relevant, str):
+                    asks.setdefault(question["name"], set()).update(REFERENCE.findall(relevant))
+    marked: list[str] = []
+    while True:
+        identifying = {c.question for c in columns if c.privacy == "quasi_identifier"}
+        more = [
+            c
+            for c in columns
+            if c.question
+            and c.privacy != "quasi_identifier"
+            and asks.get(c.question, set()) & identifying
+        ]
+        if not more:
+            return marked
+        for column in more:
+            column.privacy = "quasi_identifier"
+            column.treatment.append("a quasi-identifier: asked only after one")
+            if column.question not in marked:
+                marked.append(column.question)
 
 
 def pseudonymise(people: pd.Series) -> pd.Series:
@@ -253,11 +296,8 @@ def quasi_identifiers(
             )
     for name in names:
         wanted = purpose.hierarchy(name) if purpose else purposes.DEFAULT_HIERARCHY
+        # A generated hierarchy (bins, periods) is the column's default one.
         hierarchy = extra.get(name, {}).get(wanted) or hierarchies.get(name)
-        if wanted == purposes.DEFAULT_HIERARCHY and purposes.DEFAULT_HIERARCHY in extra.get(
-            name, {}
-        ):
-            hierarchy = extra[name][purposes.DEFAULT_HIERARCHY]
         chosen.append(
             kanon.QuasiIdentifier.from_hierarchy(
                 name,
@@ -289,11 +329,18 @@ def _answer_values(data: pd.DataFrame, columns: list[Column], qi) -> pd.Series:
     position = _row_ids(np.packbits(block.astype(bool), axis=1))
     example = np.zeros(position.max() + 1 if len(position) else 0, dtype=np.int64)
     example[position] = np.arange(len(position))
+    # Which of the columns a row fills is part of what it shows: a generalised level
+    # writes its own 0/1 columns (see release.py).
+    filled = data[code_columns].notna().to_numpy()
+    pattern = _row_ids(np.packbits(filled, axis=1))
     joined = np.asarray(
         [kanon.CODE_SEPARATOR.join(np.asarray(codes)[block[row] > 0]) for row in example],
         dtype=object,
     )
-    return pd.Series(np.where(answered, joined[position], kanon.MISSING), index=data.index)
+    shown = joined[position]
+    if pattern.max(initial=0) > 0:
+        shown = pattern.astype(str).astype(object) + ":" + shown
+    return pd.Series(np.where(answered, shown, kanon.MISSING), index=data.index)
 
 
 def _row_ids(packed: np.ndarray) -> np.ndarray:
@@ -339,7 +386,7 @@ def people_table(data: pd.DataFrame, columns: list[Column], qis: list) -> pd.Dat
 
 
 def select_subset(
-    data: pd.DataFrame, classes: pd.Series, options: Options, definitions: dict[int, dict]
+    data: pd.DataFrame, classes: pd.Series, options: Options
 ) -> tuple[pd.DataFrame, int]:
     """The rows of a `--programme`/`--term` subset: the people of whole equivalence
     classes of the whole survey's release, every one of whom is in the subset.
@@ -399,38 +446,32 @@ def anonymise(
     extra = {name: dict(h) for name, h in options.hierarchies.items()}
     for name, hierarchy in generated.items():
         extra.setdefault(name, {})[purposes.DEFAULT_HIERARCHY] = hierarchy
-    columns, unneeded = for_purpose(data, columns, purpose, extra)
+    columns, unneeded = for_purpose(data, columns, purpose, extra, options.known_questions)
+    follow_relevance(columns, definitions)
     qis = quasi_identifiers(columns, definitions, purpose, extra)
-    # The answers as given, for the summary tables.
+    # Tables count the answers as given, of everybody the survey's release is made from:
+    # the same tables in every release of the survey, so none can be set against another.
     asked = [c.name for c in columns if c.privacy == "quasi_identifier"]
-    originals = data[["_person", "_programme", *asked]].copy()
+    tables = summary_tables(data[["_person", "_programme", *asked]], qis, options)
 
     people = people_table(data, columns, qis)
     recoding = kanon.recode(people, qis, options.k, options.max_suppression)
-    suppressed = recoding.suppressed(qis)
-    removed_people: set = set()
-    if 0 < suppressed.sum() < options.k:
-        # Too few to hide among themselves: their records leave the export.
-        removed_people = set(people.index[suppressed])
-    released = kanon.released(people, qis, recoding.levels)
-    classes = pd.Series(
-        released.groupby(list(released.columns), sort=False).ngroup().to_numpy()
-        if qis
-        else np.zeros(len(people), dtype=np.int64),
-        index=people.index,
-    )
-    information = information_kept(people, released, qis)
+    levels = kanon.hide_among_k(people, qis, recoding.levels, options.k)
+    suppressed = (levels == [qi.top for qi in qis]).all(axis=1) if qis else levels[:, :0].any(1)
+    _within_budget(int(suppressed.sum()), len(people), options)
 
     position = people.index.get_indexer(data["_person"].astype(object))
-    columns, removed_columns = release.write(data, columns, qis, recoding.levels[position])
-    records_suppressed = int(suppressed[position].sum())
-    removed_records = 0
-    if removed_people:
-        gone = data["_person"].astype(object).isin(removed_people).to_numpy()
-        removed_records = int(gone.sum())
-        data = data[~gone]
-        classes = classes.drop(list(removed_people))
-    data, left_out = select_subset(data, classes, options, definitions)
+    columns, removed_columns = release.write(data, columns, qis, levels[position])
+    # The classes as written: what a reader of the file can tell people apart by.
+    written = [qi for qi in qis if any(c.question == qi.name for c in columns)]
+    shown = people_table(data, columns, written)
+    classes = pd.Series(
+        shown.groupby(list(shown.columns), sort=False).ngroup().to_numpy()
+        if written
+        else np.zeros(len(shown), dtype=np.int64),
+        index=shown.index,
+    )
+    data, left_out = select_subset(data, classes, options)
     if (options.programme is not None or options.term is not None) and data.empty:
         raise kanon.CannotAnonymise(
             f"each of the {left_out} people of this subset shares a group of the survey's "
@@ -441,10 +482,10 @@ def anonymise(
     _prune_codes(data, columns)
 
     in_release = set(data["_person"].astype(object))
-    tables = summary_tables(
-        originals[originals["_person"].astype(object).isin(in_release).to_numpy()],
-        qis,
-        options,
+    chosen = people.index.isin(list(in_release))
+    levels, suppressed = levels[chosen], suppressed[chosen]
+    information = information_kept(
+        people[chosen], kanon.released(people[chosen], qis, levels), qis
     )
     out = pd.DataFrame(
         {
@@ -488,18 +529,22 @@ def anonymise(
         },
         "records": int(len(out)),
         "people": kept_people,
-        "records_suppressed": records_suppressed,
+        "records_suppressed": int(
+            data["_person"].astype(object).isin(set(people.index[chosen][suppressed])).sum()
+        ),
         "people_suppressed": int(suppressed.sum()),
         "suppression": (
             "people still in classes smaller than k after local recoding have every "
             "quasi-identifier suppressed: 'suppressed' in their first row's single-choice "
-            "cells, multi-select cells left empty; when fewer than k people are "
-            "suppressed, their records are removed instead"
+            "cells, multi-select cells left empty; when fewer than k people are left, more "
+            "are suppressed with them, taken from the classes with people to spare, so "
+            "that nobody's record leaves the release"
         ),
-        "records_removed": removed_records,
+        "records_removed": 0,
         "generalisation": {
-            qi.name: _level_summary(qi, recoding.levels[:, j]) for j, qi in enumerate(qis)
+            qi.name: _level_summary(qi, levels[:, j]) for j, qi in enumerate(qis)
         },
+        # The passes over the whole survey, of which a subset is a selection.
         "local_recoding": recoding.passes,
         "lattice_nodes_evaluated": recoding.evaluated,
         "information_kept": information,
@@ -531,6 +576,18 @@ def anonymise(
     }
     methodology["tables"] = sorted(tables)
     return Anonymised(out, meta_columns + columns, methodology, tables)
+
+
+def _within_budget(suppressed: int, people: int, options: Options) -> None:
+    """At most `max_suppression` of people may end suppressed, or k where that is more
+    (a suppressed group needs k people to hide among)."""
+    allowed = max(options.max_suppression * people, options.k)
+    if suppressed > allowed:
+        raise kanon.CannotAnonymise(
+            f"k={options.k} would leave {suppressed} of {people} people "
+            f"({suppressed / people:.0%}) suppressed, more than --max-suppression "
+            f"{options.max_suppression} allows"
+        )
 
 
 def _questions(names: list[str]) -> set[str]:

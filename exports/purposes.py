@@ -51,10 +51,18 @@ class Purpose:
     def hierarchy(self, question: str) -> str:
         return self.hierarchies.get(question, DEFAULT_HIERARCHY)
 
-    def check(self, questions: Iterable[str], hierarchies: Mapping[str, Iterable[str]]) -> None:
-        """Every name the purpose uses must be a column of this export, and every
-        hierarchy one that the quasi-identifier has."""
-        known = set(questions)
+    def check(
+        self,
+        questions: Iterable[str],
+        hierarchies: Mapping[str, Iterable[str]],
+        known: Iterable[str] | None = None,
+    ) -> None:
+        """Every name the purpose uses must be a question of some survey (`known`), at
+        least one of its columns one of this export's (`questions`), and every hierarchy
+        one that its quasi-identifier has. A name of another survey's question is fine:
+        one purpose file serves every survey."""
+        present = set(questions)
+        known = set(known if known is not None else present) | present
         named = [
             *(self.columns or ()),
             *self.exclude,
@@ -65,12 +73,16 @@ class Purpose:
         unknown = sorted({name for name in named if name not in known})
         if unknown:
             raise PurposeError(
-                f"purpose {self.name!r} names columns this export does not have: "
-                f"{', '.join(unknown)} (a follow-up's question needs --with-followups)"
+                f"purpose {self.name!r} names columns no survey has: {', '.join(unknown)}"
+            )
+        if self.columns is not None and not present & set(self.columns):
+            raise PurposeError(
+                f"purpose {self.name!r} keeps none of this export's columns "
+                "(a follow-up's questions need --with-followups)"
             )
         for question, name in self.hierarchies.items():
             available = {DEFAULT_HIERARCHY, *hierarchies.get(question, ())}
-            if name not in available:
+            if question in present and name not in available:
                 raise PurposeError(
                     f"purpose {self.name!r}: {question!r} has no hierarchy {name!r} "
                     f"(it has {', '.join(sorted(available))})"

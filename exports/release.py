@@ -149,9 +149,10 @@ def _title_of(mine: list[Column], originals: dict, members: frozenset) -> str:
 
 
 def _treated(qi: QuasiIdentifier, levels: np.ndarray) -> str:
-    """What was done, in words: the level, or the share of people at each level."""
-    names, counts = np.unique(levels, return_counts=True)
+    """What was done, in words: the level, or the levels people were recoded to."""
+    names = [qi.levels[int(n)] for n in np.unique(levels)]
     if len(names) == 1:
-        return f"generalised to level {qi.levels[int(names[0])]!r}"
-    parts = [f"{qi.levels[int(n)]!r} for {c} rows" for n, c in zip(names, counts, strict=True)]
-    return "generalised person by person (local recoding): " + ", ".join(parts)
+        return f"generalised to level {names[0]!r}"
+    return "generalised person by person (local recoding) to levels " + ", ".join(
+        repr(name) for name in names
+    )

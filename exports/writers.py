@@ -360,6 +360,12 @@ def _value_labelled(values: pd.Series, column: Column) -> tuple[pd.Series, dict[
         codes[code] = code
     numbers = {code: number for number, code in enumerate(codes, start=1)}
     labels = {numbers[code]: label or code for code, label in codes.items()}
+    # Stata refuses a label that two values share; the code tells them apart.
+    shared = {label for label in labels.values() if list(labels.values()).count(label) > 1}
+    labels = {
+        number: f"{label} ({code})" if label in shared else label
+        for (code, _), (number, label) in zip(codes.items(), labels.items(), strict=True)
+    }
     return values.map(numbers).astype("Int64"), labels
 
 

@@ -29,7 +29,8 @@ from .progress import progress_bar
     type=click.FloatRange(0, 0.5),
     default=0.05,
     show_default=True,
-    help="The largest share of people whose quasi-identifiers may be suppressed.",
+    help="The largest share of people whose quasi-identifiers may be suppressed (k people "
+    "may always be, together).",
 )
 @click.option(
     "--l",

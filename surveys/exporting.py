@@ -70,9 +70,12 @@ def run_export(
         with fewer_collections():
             # The connection goes back to the pool once read: anonymising needs none.
             with db.engine.connect() as connection:
-                data, columns, definitions = pipeline.load_table(
-                    connection, survey_id, options, progress
-                )
+                try:
+                    data, columns, definitions = pipeline.load_table(
+                        connection, survey_id, options, progress
+                    )
+                except LookupError:
+                    raise ExportRefused(f"there is no survey {survey_id!r}") from None
             result = pipeline.anonymise(data, columns, definitions, options, seed=seed)
         own = max((v for v, d in definitions.items() if d["id"] == survey_id), default=None)
         definition = definitions[own] if own is not None else next(iter(definitions.values()))
@@ -87,8 +90,6 @@ def run_export(
             result.tables,
             l_diversity=options.l_diversity,
         )
-    except LookupError:
-        raise ExportRefused(f"there is no survey {survey_id!r}") from None
     except (kanon.CannotAnonymise, purposes.PurposeError, NotReleased) as error:
         _audit(actor, "export refused", {**details, "reason": str(error)})
         raise ExportRefused(f"nothing exported: {error}") from None
@@ -118,6 +119,14 @@ def run_export(
     return methodology
 
 
+def known_questions() -> frozenset[str]:
+    """Every question name of every loaded survey version, and the columns exports make."""
+    names = {"period", "programme", "country_income_group"}
+    for definition in db.session.scalars(select(SurveyVersion.stored_definition)):
+        names.update(q["name"] for page in definition["pages"] for q in page["questions"])
+    return frozenset(names)
+
+
 def _with_context(options: pipeline.Options, purpose: str | None) -> pipeline.Options:
     """The options with what this installation knows: the purpose, the hierarchies beside
     the code lists' own, and the World Bank income groups."""
@@ -125,7 +134,8 @@ def _with_context(options: pipeline.Options, purpose: str | None) -> pipeline.Op
         "hierarchies": {
             **options.hierarchies,
             "country": {pipeline.REGION_OF_INTEREST: region_of_interest_hierarchy()},
-        }
+        },
+        "known_questions": known_questions(),
     }
     if purpose is not None and options.purpose is None:
         known = purposes_available()

@@ -96,10 +96,10 @@ def test_without_surveys_the_page_says_so(signed_in):
 
 
 def test_a_release_the_file_cannot_back_is_refused_with_the_reason_and_registered_otherwise(
-    app,
-    signed_in,
-    programme_data,  # noqa: F811
+    app, runner, signed_in
 ):
+    assert runner.invoke(args=["surveys", "load"]).exit_code == 0
+    assert runner.invoke(args=["dev", "synth", "--responses", "300"]).exit_code == 0
     admin = signed_in("admin")
     refused = post_export(admin, l_diversity="9")
     assert refused.status_code == 422

@@ -159,14 +159,30 @@ def test_the_lone_person_from_a_small_country_is_not_singled_out(app, programme_
     assert methodology["people_suppressed"] <= 0.05 * 70 or methodology["generalisation"]
 
 
-def test_l_diversity_of_income_is_reported(app, runner, programme_data, tmp_path):
+def test_l_diversity_of_sensitive_answers_is_reported(app, runner, programme_data, tmp_path):
+    with app.app_context():
+        for response in db.session.scalars(select(Response)):
+            if response.wave == "intake":
+                response.answers = {**response.answers, "transgender": random.choice(["no", "yes"])}
+        db.session.commit()
     out = tmp_path / "intake.zip"
     result = runner.invoke(args=["export", "intake", "--out", str(out)])
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(out) as bundle:
         methodology = json.loads(bundle.read("methodology.json"))
-    assert "relative_income" in methodology["sensitive"]
-    assert methodology["l_diversity"]["relative_income"] >= 1
+    assert "transgender" in methodology["sensitive"]
+    assert methodology["l_diversity"]["transgender"] >= 1
+
+
+def test_a_question_asked_only_after_a_quasi_identifier_is_one_too(app, programme_data):
+    """Income is not asked in every programme: whether it was answered tells the
+    programme, so it is generalised and suppressed with the quasi-identifiers."""
+    _, columns, methodology = export(app, with_followups=True)
+    assert "relative_income" not in methodology["sensitive"]
+    assert (
+        "relative_income"
+        in methodology["quasi_identifiers"] + methodology["quasi_identifiers_removed"]
+    )
 
 
 def test_too_few_people_is_refused(app, runner):

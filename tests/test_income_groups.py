@@ -106,7 +106,6 @@ def test_a_wrong_file_is_refused_with_a_reason_and_nothing_written(
 def test_an_export_uses_the_classification_it_finds(app, runner, tmp_path):
     """From the command line: the bundle's data, codebook and methodology name it."""
 
-
     assert runner.invoke(args=["surveys", "load"]).exit_code == 0
     rng = random.Random(3)
     with app.app_context():

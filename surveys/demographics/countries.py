@@ -72,18 +72,13 @@ def m49_hierarchy() -> list[dict]:
     ]
 
 
-# M49 areas that the organisers' question needs kept apart; elsewhere the M49 region.
-AREAS_OF_INTEREST = {
-    "419": "latin_america",  # Latin America and the Caribbean
-    "202": "africa",  # Sub-Saharan Africa
-    "015": "africa",  # Northern Africa
-    "021": "elsewhere",  # Northern America, apart from Latin America at last
-}
-BROAD_NAMES = {
-    "latin_america": "Latin America and the Caribbean",
-    "africa": "Africa",
-    "elsewhere": "Elsewhere",
-}
+# M49 sub-regions the organisers' question needs kept apart: Latin America and the
+# Caribbean (419), Sub-Saharan (202) and Northern Africa (015), Northern America (021);
+# elsewhere the M49 region stands for them.
+AREAS_OF_INTEREST = ("419", "202", "015", "021")
+# The broadest level before suppression: Latin America, Africa (the M49 region), the rest.
+BROAD = {"m49_419": "m49_419", "m49_202": "m49_002", "m49_015": "m49_002"}
+ELSEWHERE = "elsewhere"
 
 
 def region_of_interest_hierarchy() -> list[dict]:
@@ -96,7 +91,7 @@ def region_of_interest_hierarchy() -> list[dict]:
     merges with the USA and Canada as it does in the M49 region "Americas".
     """
     rows = m49_regions().values()
-    names = m49_names()
+    names = {**m49_names(), ELSEWHERE: "Elsewhere"}
     subregions = {row["iso3"]: f"m49_{row['subregion_code']}" for row in rows}
     interest = {
         f"m49_{row['subregion_code']}": f"m49_{row['subregion_code']}"
@@ -104,14 +99,11 @@ def region_of_interest_hierarchy() -> list[dict]:
         else f"m49_{row['region_code']}"
         for row in rows
     }
-    broad = {
-        code: AREAS_OF_INTEREST.get(code.removeprefix("m49_"), "elsewhere")
-        for code in set(interest.values())
-    }
+    broad = {code: BROAD.get(code, ELSEWHERE) for code in set(interest.values())}
     return [
         {"level": "m49_subregion", "map": subregions, "labels": _named(subregions, names)},
         {"level": "region_of_interest", "map": interest, "labels": _named(interest, names)},
-        {"level": "latin_america_africa", "map": broad, "labels": dict(BROAD_NAMES)},
+        {"level": "latin_america_africa", "map": broad, "labels": _named(broad, names)},
     ]
 
 
