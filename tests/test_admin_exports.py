@@ -8,7 +8,10 @@ from io import BytesIO
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy import select
 
+from surveys.extensions import db
+from surveys.models import AuditEvent
 from tests.conftest import csrf_of
 from tests.test_export_pipeline import programme_data  # noqa: F401
 
@@ -106,6 +109,11 @@ def test_a_release_the_file_cannot_back_is_refused_with_the_reason_and_registere
     (reason,) = BeautifulSoup(refused.text, "html.parser").select("p.flash.error")
     assert "where l=9 was asked, so it was not released" in reason.text
     assert refused.headers["Content-Type"].startswith("text/html")
+    with app.app_context():
+        (event,) = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action.startswith("export"))
+        ).all()
+    assert event.action == "export refused" and "l=9" in event.details["reason"]
     released = post_export(admin, purpose="diversity")
     assert released.headers["Content-Type"] == "application/zip"
     page = BeautifulSoup(admin.get("/admin/exports").text, "html.parser")

@@ -22,7 +22,15 @@ from exports.columns import Column
 from surveys.definitions import read_definition
 from surveys.demographics.countries import m49_regions
 from surveys.extensions import db
-from surveys.models import AuditEvent, Release, Response, SurveyVersion
+from surveys.models import (
+    AuditEvent,
+    Participant,
+    Programme,
+    Release,
+    Response,
+    SurveyVersion,
+    Term,
+)
 
 K = 5
 LATIN_AMERICA, AFRICA = "419", ("202", "015", "002")
@@ -507,3 +515,39 @@ def test_max_suppression_is_a_limit(app, runner, tmp_path):
     export(runner, out, "--k", "10", "--max-suppression", "0")
     _, methodology, _, _ = read_bundle(out)
     assert methodology["people_suppressed"] in (0, 10)
+
+
+def test_latin_america_and_africa_show_wherever_a_programme_year_has_k_of_them(
+    app, runner, tmp_path
+):
+    """Counted again from the stored answers: every region-of-interest cell of Latin
+    America or Africa with k or more people of a programme and year is shown, exactly."""
+    synthesise(runner, 1400)
+    out = tmp_path / "d.zip"
+    export(runner, out, "--purpose", "diversity")
+    table = pd.read_csv(
+        io.StringIO(read_bundle(out)[3]["tables/region_of_interest_by_programme_year.csv"]),
+        dtype=str,
+        keep_default_na=False,
+        index_col=0,
+    )
+    regions = m49_regions()
+    with app.app_context():
+        rows = db.session.execute(
+            select(Response.answers, Response.submitted_at, Programme.code)
+            .join(SurveyVersion)
+            .outerjoin(Participant, Response.participant_id == Participant.id)
+            .outerjoin(Term, Participant.term_id == Term.id)
+            .outerjoin(Programme, Term.programme_id == Programme.id)
+            .where(SurveyVersion.survey_id == "intake")
+        ).all()
+    cells: dict[tuple[str, str], int] = {}
+    for answers, submitted, programme in rows:
+        row = regions.get(answers.get("country") or "")
+        if row and row["subregion_code"] in ("419", "202", "015"):
+            key = (f"m49_{row['subregion_code']}", f"{programme} {submitted.year}")
+            cells[key] = cells.get(key, 0) + 1
+    big = {key: n for key, n in cells.items() if n >= K}
+    assert len(big) >= 10
+    for (region, cohort), n in big.items():
+        assert table.loc[region, cohort] == str(n), (region, cohort, n)
