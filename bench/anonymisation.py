@@ -188,7 +188,8 @@ def measure(size: int, k: int, log=print) -> dict:
             "seconds": ours_seconds,
             "kept": methodology["information_kept"]["weighted"],
             "k_file": methodology["k_achieved"],
-            "check": check.stdout.strip().splitlines()[0] if check.stdout else check.stderr,
+            # check-bundle's verdict, without the temporary file's name.
+            "check": (check.stdout.strip().splitlines() or [check.stderr])[0].split(": ", 1)[-1],
             "suppressed": methodology["people_suppressed"],
         },
         "anjana": anjana,
