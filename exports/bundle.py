@@ -180,7 +180,16 @@ def _write_zip(
         bundle.writestr("methodology.json", _json_text(methodology))
         bundle.writestr("README.txt", readme(data, columns, fmt, methodology, survey_title))
         for name, table in (tables or {}).items():
-            bundle.writestr(f"tables/{name}.csv", table.to_csv())
+            bundle.writestr(f"tables/{name}.csv", _table_csv(table))
+
+
+def _table_csv(table: Any) -> str:
+    """A summary table as csv, its labels neutralised like the data: programme codes and
+    answer codes come from definitions and imports that people type."""
+    shown = table.to_display().map(neutralise)
+    shown.index = shown.index.map(neutralise)
+    shown.columns = shown.columns.map(neutralise)
+    return shown.to_csv()
 
 
 def _add_data(bundle: zipfile.ZipFile, staged: IO[bytes], fmt: str) -> tuple[int, str]:

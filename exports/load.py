@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Connection, DateTime, Row, Text, cast, column, select, table
+from sqlalchemy import JSON, Connection, DateTime, Row, Text, cast, column, or_, select, table
 from sqlalchemy.dialects.postgresql import JSONB
 
 # The same column types as the models, so JSON and times come back as Python values.
@@ -48,6 +48,8 @@ class Source:
     survey_id: str
     with_followups: bool = False
     chunk_size: int = 5000
+    # Versions whose answers without a participant are exported (answerable_anonymously).
+    anonymous_versions: tuple[int, ...] = ()
 
 
 def definitions(connection: Connection, source: Source) -> dict[int, dict]:
@@ -61,6 +63,22 @@ def definitions(connection: Connection, source: Source) -> dict[int, dict]:
         if survey_id == source.survey_id or (source.with_followups and wave.startswith("followup")):
             chosen[version_id] = definition
     return chosen
+
+
+def answerable_anonymously(definitions: dict[int, dict]) -> list[int]:
+    """The versions whose survey's newest version says `public: true`: only their answers
+    without a participant are exported. A follow-up or mentor survey is answered through
+    personal links; anything answered at its public address before it closed stays out."""
+    newest: dict[str, tuple[int, int]] = {}
+    for version_id, definition in definitions.items():
+        key = (definition.get("version", 0), version_id)
+        newest[definition["id"]] = max(newest.get(definition["id"], key), key)
+    public = {
+        survey
+        for survey, (_, version_id) in newest.items()
+        if definitions[version_id].get("public")
+    }
+    return [vid for vid, definition in definitions.items() if definition["id"] in public]
 
 
 def chunks(connection: Connection, source: Source, version_ids: list[int]) -> Iterator[list[Row]]:
@@ -87,6 +105,12 @@ def chunks(connection: Connection, source: Source, version_ids: list[int]) -> It
         )
         .where(responses.c.survey_version_id.in_(version_ids))
         .where(participants.c.consent_withdrawn_at.is_(None))
+        .where(
+            or_(
+                responses.c.participant_id.is_not(None),
+                responses.c.survey_version_id.in_(source.anonymous_versions),
+            )
+        )
         # By version, so that a chunk is mostly of one survey version (flattened at once).
         .order_by(responses.c.survey_version_id, responses.c.id)
     )

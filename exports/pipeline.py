@@ -80,6 +80,7 @@ def load_table(
     definitions = load.definitions(connection, source)
     if not definitions:
         raise LookupError(f"no survey {survey_id!r}")
+    source.anonymous_versions = tuple(load.answerable_anonymously(definitions))
     per_version = {vid: columns_of(d) for vid, d in definitions.items()}
     # The exported survey's own questions first, newest version first; then follow-ups.
     order = sorted(per_version, key=lambda v: (definitions[v]["id"] != survey_id, -v))
@@ -484,9 +485,7 @@ def anonymise(
     in_release = set(data["_person"].astype(object))
     chosen = people.index.isin(list(in_release))
     levels, suppressed = levels[chosen], suppressed[chosen]
-    information = information_kept(
-        people[chosen], kanon.released(people[chosen], qis, levels), qis
-    )
+    information = information_kept(people[chosen], kanon.released(people[chosen], qis, levels), qis)
     out = pd.DataFrame(
         {
             "pid": pseudonymise(data["_person"].astype(str)),
@@ -512,9 +511,7 @@ def anonymise(
         "k": options.k,
         # As planned here; the bundle replaces it with what exports.verify counts on the
         # written file before anything is released.
-        "k_achieved": int(classes.loc[list(in_release)].value_counts().min())
-        if in_release
-        else 0,
+        "k_achieved": int(classes.loc[list(in_release)].value_counts().min()) if in_release else 0,
         "max_suppression": options.max_suppression,
         "purpose": purpose.name if purpose else None,
         "quasi_identifiers": [qi.name for qi in qis if qi.name not in _questions(removed_columns)],
@@ -541,9 +538,7 @@ def anonymise(
             "that nobody's record leaves the release"
         ),
         "records_removed": 0,
-        "generalisation": {
-            qi.name: _level_summary(qi, levels[:, j]) for j, qi in enumerate(qis)
-        },
+        "generalisation": {qi.name: _level_summary(qi, levels[:, j]) for j, qi in enumerate(qis)},
         # The passes over the whole survey, of which a subset is a selection.
         "local_recoding": recoding.passes,
         "lattice_nodes_evaluated": recoding.evaluated,

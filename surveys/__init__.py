@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Config, ConfigError, instance_secret_key
 
@@ -72,4 +73,9 @@ def create_app(config: Config | None = None) -> Flask:
         app.register_blueprint(blueprint)
     errors.register(app)
     cli.register(app)
+    if config.trusted_proxies:
+        # The visitor's own address and scheme, as the load balancer saw them: otherwise
+        # every visitor shares its address, and one guesser locks everyone out.
+        hops = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app

@@ -193,3 +193,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demographics_cli)
     app.cli.add_command(dev_cli)
     app.cli.add_command(users_cli)
+
+    from .maintenance import maintenance_cli
+
+    app.cli.add_command(maintenance_cli)

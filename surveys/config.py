@@ -119,6 +119,9 @@ class Config:
     ratelimit_storage_uri: str = "memory://"
     # Off only for load tests from one address (bench/); never in production.
     ratelimit_enabled: bool = True
+    # Proxies in front of the app (load balancer: 1) whose X-Forwarded-For/-Proto are
+    # believed; with 0 anyone could claim any address and escape the rate limits.
+    trusted_proxies: int = 0
     # The programme goals the dashboard measures against.
     target_participants: int = 150
     target_failure_rate: float = 0.05
@@ -146,6 +149,7 @@ class Config:
             mail=_mail_from_env(env),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
             ratelimit_enabled=_flag(env, "RATELIMIT_ENABLED", default=True),
+            trusted_proxies=_whole_number(env, "TRUSTED_PROXIES", 0),
             target_participants=_whole_number(env, "TARGET_PARTICIPANTS", 150),
             target_failure_rate=_share(env, "TARGET_FAILURE_RATE", 0.05),
             max_content_length=_whole_number(env, "MAX_CONTENT_LENGTH", cls.max_content_length),
@@ -214,6 +218,11 @@ class Config:
             )
         if self.max_content_length < 1024:
             raise ConfigError("MAX_CONTENT_LENGTH must be at least 1024 bytes.")
+        if self.trusted_proxies < 0:
+            raise ConfigError(
+                "TRUSTED_PROXIES must be the number of proxies in front of Pathways "
+                f"(0 when none), not {self.trusted_proxies}."
+            )
 
 
 def instance_secret_key(instance_path: Path) -> str:

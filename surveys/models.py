@@ -320,6 +320,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Stored in the session at sign-in; bumping it ends every session signed in before,
+    # copies of the cookie included (sign-out, password, role, deactivation).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -328,6 +331,15 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    def get_id(self) -> str:
+        """What the session keeps: "id:version", checked against the row on every request."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Every session of this user stops working at the next request (after commit)."""
+        # Incremented in SQL, so two changes made at once both count.
+        self.session_version = User.session_version + 1
 
 
 # --- releases -----------------------------------------------------------------------------

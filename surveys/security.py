@@ -4,11 +4,15 @@ The Content-Security-Policy allows nothing inline and nothing from another origi
 pages need no script at all and style only from our own stylesheet, so an injected
 answer can never run. Charts are images (self or data: URIs). HSTS is sent on HTTPS
 requests; cookies are Secure in production.
+
+Admin pages show names, emails and answers, and a personal-link page shows one person's
+answers to whoever holds the link: neither may stay in a browser's or a proxy's cache (a
+shared computer, a university proxy), so both are sent with `Cache-Control: no-store`.
 """
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response, request
 from flask_talisman import Talisman
 
 CONTENT_SECURITY_POLICY = {
@@ -21,6 +25,8 @@ CONTENT_SECURITY_POLICY = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
+# Path prefixes of the admin area and of personal links.
+PRIVATE_PATHS = ("/admin", "/f/")
 
 
 def init_app(app: Flask, production: bool) -> None:
@@ -38,3 +44,15 @@ def init_app(app: Flask, production: bool) -> None:
         session_cookie_samesite="Lax",
         x_content_type_options=True,
     )
+    app.after_request(no_store_private_pages)
+
+
+def no_store_private_pages(response: Response) -> Response:
+    """`no-store` on every admin and personal-link response, error pages and redirects too.
+
+    A view that chose a private cache itself keeps it: the dashboard charts, drawn from
+    suppressed counts only, are cached for a few minutes in the browser that asked.
+    """
+    if request.path.startswith(PRIVATE_PATHS) and not response.cache_control.private:
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -56,6 +56,12 @@ def store_definition(definition: dict[str, Any]) -> tuple[SurveyVersion, bool]:
     return survey_version, True
 
 
+def is_public(definition: dict[str, Any]) -> bool:
+    """Whether anyone may answer at /s/<id>: only when the definition says `public: true`.
+    Any other survey (follow-ups, mentors) is answered only through personal links."""
+    return definition.get("public") is True
+
+
 def latest_version(survey_id: str) -> SurveyVersion | None:
     return db.session.scalar(
         select(SurveyVersion)

@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from email.policy import default
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 
 def free_port() -> int:
@@ -20,12 +21,18 @@ def free_port() -> int:
 
 class Mailbox:
     """aiosmtpd handler. `refuse_after` makes the server refuse every message after that
-    many; `refuse_recipients` makes it refuse those addresses."""
+    many; `refuse_recipients` makes it refuse those addresses at RCPT, `reject_data_for`
+    refuse the message to them after DATA (552, mailbox full); `smtputf8 = False` makes
+    it stop offering SMTPUTF8 from the next connection on."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        # (envelope sender, envelope recipients, whether SMTPUTF8 was used) per message.
+        self.envelopes: list[tuple[str, list[str], bool]] = []
         self.refuse_after: int | None = None
         self.refuse_recipients: set[str] = set()
+        self.reject_data_for: set[str] = set()
+        self.smtputf8 = True
         self.delay = 0.0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -39,7 +46,10 @@ class Mailbox:
             await asyncio.sleep(self.delay)
         if self.refuse_after is not None and len(self.messages) >= self.refuse_after:
             return "421 4.3.2 Service shutting down for the test"
+        if self.reject_data_for & set(envelope.rcpt_tos):
+            return "552 5.2.2 Mailbox full"
         self.messages.append(email.message_from_bytes(envelope.content, policy=default))
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.smtp_utf8))
         return "250 Message accepted"
 
     # --- reading what arrived ---------------------------------------------------------
@@ -49,6 +59,10 @@ class Mailbox:
 
     def recipients(self) -> list[str]:
         return sorted(email.utils.parseaddr(m["To"])[1] for m in self.messages)
+
+    def envelope_recipients(self) -> list[str]:
+        """Whom the server delivered to, from RCPT TO rather than the headers."""
+        return sorted(address for _, rcpt_tos, _ in self.envelopes for address in rcpt_tos)
 
 
 def text_of(message: EmailMessage) -> str:
@@ -64,11 +78,17 @@ def personal_link(message: EmailMessage) -> str:
     return re.search(r"https?://[^/\s]+(/f/[A-Za-z0-9_-]+)\s", text_of(message)).group(1)
 
 
+class MailboxController(Controller):
+    def factory(self) -> SMTP:
+        # One SMTP session per connection: read the switch when a sender connects.
+        return SMTP(self.handler, **{**self.SMTP_kwargs, "enable_SMTPUTF8": self.handler.smtputf8})
+
+
 class SMTPServer:
     def __init__(self) -> None:
         self.mailbox = Mailbox()
         self.port = free_port()
-        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self.controller = MailboxController(self.mailbox, hostname="127.0.0.1", port=self.port)
 
     def __enter__(self) -> Mailbox:
         self.controller.start()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from surveys.extensions import db
 from surveys.models import AuditEvent, User
-from tests.conftest import STAFF_PASSWORD, csrf_of
+from tests.conftest import STAFF_PASSWORD, config_for, csrf_of
 
 
 def admin_rules(app):
@@ -106,6 +106,62 @@ def test_failed_sign_ins_are_rate_limited_per_address_and_account(app, staff):
         environ_base=office,
     )
     assert answer.status_code == 302
+
+
+def attempt(client, email: str, password: str, environ: dict) -> int:
+    token = csrf_of(client.get("/admin/login", environ_base=environ).text)
+    form = {"email": email, "password": password, "csrf_token": token}
+    return client.post("/admin/login", data=form, environ_base=environ).status_code
+
+
+def test_the_right_password_is_refused_too_while_its_account_is_throttled(app, staff):
+    """Otherwise the answer to a throttled guess would still say whether it was right."""
+    email = staff("admin")
+    guesser, office = app.test_client(), {"REMOTE_ADDR": "10.1.1.2"}
+    assert [attempt(guesser, email, "guess", office) for _ in range(6)] == [401] * 5 + [429]
+    assert attempt(guesser, email, STAFF_PASSWORD, office) == 429
+
+
+def test_the_right_password_forgives_the_owners_typos(app, staff):
+    email = staff("admin")
+    home = {"REMOTE_ADDR": "10.1.1.4"}
+    assert [attempt(app.test_client(), email, "typo", home) for _ in range(4)] == [401] * 4
+    assert attempt(app.test_client(), email, STAFF_PASSWORD, home) == 302
+    assert [attempt(app.test_client(), email, "typo", home) for _ in range(5)] == [401] * 5
+
+
+def test_one_address_cannot_try_account_after_account(app, staff):
+    staff("admin")
+    guesser, address = app.test_client(), {"REMOTE_ADDR": "10.1.1.3"}
+    statuses = [attempt(guesser, f"user{i}@pathways.test", "guess", address) for i in range(11)]
+    assert statuses == [401] * 10 + [429]
+    # Refused attempts leave no trace: the audit log cannot be filled from one address.
+    with app.app_context():
+        assert len(db.session.scalars(select(AuditEvent)).all()) == 10
+
+
+def test_an_unknown_account_is_not_written_to_the_audit_log_as_typed(app, client, staff):
+    staff("admin")
+    sign_in(client, "<b>call 555-0100</b>", "not the password")
+    sign_in(client, "Admin@Pathways.test", "not the password")
+    with app.app_context():
+        actors = db.session.scalars(select(AuditEvent.actor).order_by(AuditEvent.id)).all()
+    assert actors == ["unknown account", "admin@pathways.test"]
+
+
+def test_behind_the_load_balancer_a_guesser_does_not_lock_staff_out(
+    app, app_factory, database, staff
+):
+    email = staff("admin")
+    config = config_for(*database)
+    config.trusted_proxies = 1
+    balanced = app_factory(config)
+    balancer = "10.0.0.1"  # every request reaches Pathways from the load balancer
+    guessing = {"REMOTE_ADDR": balancer, "HTTP_X_FORWARDED_FOR": "203.0.113.5"}
+    statuses = [attempt(balanced.test_client(), email, "guess", guessing) for _ in range(11)]
+    assert statuses[-1] == 429
+    at_work = {"REMOTE_ADDR": balancer, "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    assert attempt(balanced.test_client(), email, STAFF_PASSWORD, at_work) == 302
 
 
 def test_sign_in_goes_only_to_pages_of_this_site(client, staff):

@@ -273,3 +273,43 @@ def test_k_comes_from_the_configuration(synthetic, signed_in):
         for row in rows:
             for cell in row[1:]:
                 assert cell == "suppressed" or int(cell) == 0 or int(cell) >= 50
+
+
+FORMULA_LABELS = """
+id: mentor
+version: 1
+title: Mentors
+pages:
+  - title: One
+    questions:
+      - {name: mentor_again, type: select_one again, label: Again?}
+choices:
+  again:
+    - {code: "yes", label: '=HYPERLINK("http://evil.example","Yes")'}
+    - {code: "no", label: "@SUM(1+1)"}
+    - {code: maybe, label: "-2+3"}
+"""
+
+
+def test_dashboard_csv_cells_cannot_run_as_spreadsheet_formulas(app, make_survey, signed_in):
+    # Choice labels are survey text, written by whoever uploads a definition.
+    make_survey(FORMULA_LABELS)
+    with app.app_context():
+        programme = Programme(code="=cmd", name="=cmd|' /C calc'!A0")
+        db.session.add(Term(programme=programme, name="2024", end=date(2024, 9, 1)))
+        db.session.commit()
+    analyst = signed_in("analyst")
+    for query in ("table=mentor_mentor_again", "table=participants&programme=%3Dcmd"):
+        answer = analyst.get(f"/admin/dashboard.csv?{query}")
+        assert answer.status_code == 200, query
+        rows = list(csv.reader(io.StringIO(answer.text)))
+        cells = [cell for row in rows for cell in row]
+        assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+        assert "cmd" not in answer.headers["Content-Disposition"]
+    labels = [row[0] for row in rows_of(analyst, "table=mentor_mentor_again")]
+    assert '\'=HYPERLINK("http://evil.example","Yes")' in labels
+    assert "'@SUM(1+1)" in labels and "'-2+3" in labels
+
+
+def rows_of(client, query: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(client.get(f"/admin/dashboard.csv?{query}").text)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from surveys.extensions import db
 from surveys.models import AuditEvent, Response, SurveyVersion
 from surveys.survey_versions import latest_version
 from tests.conftest import csrf_of
+from tests.test_xlsform import swollen_workbook
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "xlsform"
 BUNDLED = Path(__file__).resolve().parents[1] / "surveys" / "definitions"
@@ -102,7 +104,9 @@ def test_the_list_shows_the_bundled_surveys_with_their_counts(app, runner, signe
     survey_id, _title, version, versions, languages, responses, link = table["mentor"]
     assert (version, versions, responses) == (str(mentor_version), "1", "2")
     assert "en 100%" in languages and "ar " in languages
-    assert link == "http://localhost/s/mentor"
+    # Mentors answer through personal links only: the mentor survey has no public link.
+    assert link == "personal links only"
+    assert table["intake"][6] == "http://localhost/s/intake"
     assert table["intake"][5] == "0"
 
 
@@ -254,6 +258,27 @@ def test_an_unsupported_xlsform_lists_its_problems(app, signed_in):
     assert answer.status_code == 422
     found = problems(answer.text)
     assert found and all(p.startswith("unknown_question_type.xls: ") for p in found)
+
+
+@pytest.mark.parametrize("depth", [60, 100_000])
+def test_deeply_nested_yaml_is_one_problem_not_a_crash(app, signed_in, depth):
+    nested = WELCOME + "extra: " + "[" * depth + "]" * depth + "\n"
+    answer = upload(signed_in("admin"), "welcome.yaml", nested.encode())
+    assert answer.status_code == 422
+    assert problems(answer.text) == ["welcome.yaml: the file is nested more than 50 levels deep"]
+    assert versions_of(app, "welcome") == []
+
+
+def test_an_xlsform_that_unpacks_to_too_much_is_refused_before_it_is_read(signed_in, tmp_path):
+    bomb = swollen_workbook(tmp_path / "bomb.xlsx")
+    assert bomb.stat().st_size < 200_000
+    started = time.monotonic()
+    answer = upload(signed_in("admin"), "bomb.xlsx", bomb.read_bytes())
+    assert time.monotonic() - started < 5
+    assert answer.status_code == 422
+    assert problems(answer.text) == [
+        "bomb.xlsx: the workbook unpacks to more than 20 MB, the most a survey form may take"
+    ]
 
 
 def test_an_analyst_cannot_see_or_publish_surveys(signed_in):

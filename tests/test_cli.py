@@ -11,6 +11,7 @@ from surveys.config import BUNDLED_SURVEYS_DIR
 GOOD = """\
 id: tiny
 version: 1
+public: true
 title: Tiny
 pages:
   - title: Only

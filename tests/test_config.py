@@ -53,6 +53,8 @@ def test_the_environment_is_read():
         ({"SURVEYS_DIR": "/no/such/folder"}, "SURVEYS_DIR '/no/such/folder' is not a folder"),
         ({"PATHWAYS_ENV": "staging"}, "PATHWAYS_ENV must be one of"),
         ({"MAX_CONTENT_LENGTH": "lots"}, "MAX_CONTENT_LENGTH must be a whole number"),
+        ({"TRUSTED_PROXIES": "one"}, "TRUSTED_PROXIES must be a whole number"),
+        ({"TRUSTED_PROXIES": "-1"}, "TRUSTED_PROXIES must be the number of proxies"),
     ],
 )
 def test_bad_settings_are_refused_with_one_sentence(env, message):
@@ -115,6 +117,11 @@ def test_dashboard_targets_are_read_and_checked():
 def test_rate_limits_are_on_unless_switched_off_for_a_load_test():
     assert Config.from_env({}).ratelimit_enabled is True
     assert Config.from_env({"RATELIMIT_ENABLED": "false"}).ratelimit_enabled is False
+
+
+def test_forwarded_addresses_are_trusted_only_from_the_configured_proxies():
+    assert Config.from_env({}).trusted_proxies == 0
+    assert Config.from_env({"TRUSTED_PROXIES": "2"}).trusted_proxies == 2
 
 
 def test_starting_the_app_does_not_load_the_data_libraries():

@@ -176,6 +176,15 @@ def test_privacy_defaults_per_type(tmp_path, type_, privacy):
             ("type: integer", "type: note"),
             "F:14: question 'colour': relevant refers to ${age}, a note, which has no answer",
         ),
+        (
+            ("        label: Age", '        label: Age\n        constraint: "regex(., ${age})"'),
+            "F:11: question 'age': constraint 'regex(., ${age})': regex() takes its pattern "
+            "as text in quotes, written in the definition",
+        ),
+        (
+            ("version: 1", "version: 1\npublic: yes please"),
+            "F:3: survey: public must be true or false",
+        ),
     ],
 )
 def test_each_problem_is_named_with_its_place(tmp_path, change, expected):
@@ -268,3 +277,40 @@ def test_the_documented_example_is_valid(tmp_path):
         "email",
         "long_text",
     }
+
+
+def test_public_is_stored_only_when_true(tmp_path):
+    """Definitions without `public:` normalise exactly as before the flag existed."""
+    path = tmp_path / "survey.yaml"
+    for text, expected in [
+        (VALID, None),
+        (VALID.replace("version: 1", "version: 1\npublic: false"), None),
+        (VALID.replace("version: 1", "version: 1\npublic: true"), True),
+    ]:
+        path.write_text(text)
+        definition, problems = read_definition(path)
+        assert problems == []
+        assert definition.get("public") is expected
+
+
+def test_only_the_bundled_intake_is_public():
+    public = {
+        path.stem: read_definition(path)[0].get("public", False)
+        for path in definition_files([BUNDLED_SURVEYS_DIR])
+    }
+    assert public == {"intake": True, "followup-1y": False, "followup-5y": False, "mentor": False}
+
+
+@pytest.mark.parametrize("depth", [60, 1000, 100_000])
+@pytest.mark.parametrize("kind", ["flow", "block"])
+def test_deeply_nested_yaml_is_one_problem(tmp_path, runner, depth, kind):
+    if kind == "flow":
+        text = VALID + "extra: " + "[" * depth + "]" * depth + "\n"
+    else:
+        text = VALID + "".join(" " * i + "k:\n" for i in range(min(depth, 2000)))
+    assert problems_of(tmp_path, text) == ["F: the file is nested more than 50 levels deep"]
+    result = runner.invoke(args=["surveys", "validate", str(tmp_path / "survey.yaml")])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{tmp_path / 'survey.yaml'}: the file is nested more than 50 levels deep"
+    ]

@@ -142,6 +142,7 @@ def test_country_names_are_translated(language, germany, cote_divoire):
 COUNTRY_SURVEY = """\
 id: where
 version: 1
+public: true
 title: Where
 languages: [en, es]
 pages:
@@ -221,6 +222,30 @@ def test_includes_can_reword_drop_add_and_choose_questions(tmp_path):
 def test_bad_includes_are_named(tmp_path, include, message):
     _, problems = read(tmp_path, include)
     assert any(message in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../definitions/followup-1y",  # a file that exists
+        "../../definitions/no-such-file",  # one that does not: the same answer
+        "./age_range",
+        "../blocks/age_range",
+        "/etc/hosts",
+        "age_range.yaml",
+        "",
+    ],
+)
+def test_only_names_from_the_library_can_be_included(tmp_path, name):
+    definition, problems = read(
+        tmp_path, f"- include: demographics/{name}\n- {{name: city, type: text, label: City}}"
+    )
+    assert definition is None
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        f"include 'demographics/{name}': no demographic block {name!r}; "
+        f"blocks: {', '.join(block_names())}"
+    ]
+    assert load_block(name) is None
 
 
 def test_self_described_gender_is_never_exported(tmp_path):

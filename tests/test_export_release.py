@@ -10,12 +10,13 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import UTC, datetime
 from fractions import Fraction
 from itertools import product
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from exports.bundle import NotReleased, write_bundle
 from exports.columns import Column
@@ -551,3 +552,35 @@ def test_latin_america_and_africa_show_wherever_a_programme_year_has_k_of_them(
     assert len(big) >= 10
     for (region, cohort), n in big.items():
         assert table.loc[region, cohort] == str(n), (region, cohort, n)
+
+
+def test_answers_to_a_survey_for_personal_links_only_never_leave_without_a_participant(
+    app, runner, tmp_path
+):
+    """A follow-up answered at its public address before it closed (no participant) is
+    not exported; the same survey's personal-link answers are."""
+    synthesise(runner, 400)
+    with app.app_context():
+        version = db.session.scalars(
+            select(SurveyVersion).where(SurveyVersion.survey_id == "followup-1y")
+        ).first()
+        followups = db.session.scalar(
+            select(func.count())
+            .select_from(Response)
+            .where(Response.survey_version_id == version.id)
+        )
+        db.session.add(
+            Response(
+                survey_version_id=version.id,
+                locale="en",
+                started_at=datetime(2025, 1, 1, tzinfo=UTC),
+                submitted_at=datetime(2025, 1, 1, tzinfo=UTC),
+                answers={"still_contributing": ["no"], "occupation": "employed"},
+                submission_key="anonymous-followup",
+                wave="followup-1y",
+            )
+        )
+        db.session.commit()
+    assert followups > 0
+    data, _ = export(runner, tmp_path / "f.zip", "--with-followups")
+    assert (data["wave"] == "followup-1y").sum() == followups

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,29 @@ def test_every_function_is_documented():
     docs = (Path(__file__).parents[1] / "docs" / "definitions.md").read_text(encoding="utf-8")
     for name in FUNCTIONS:
         assert f"{name}(" in docs
+
+
+# --- patterns that backtrack ------------------------------------------------------------
+
+# Each added character (about) doubles the work of a backtracking matcher on these: at these
+# lengths Python's `re` takes seconds.
+CATASTROPHIC = [("^(a+)+$", 26), ("^(a|a)*$", 25), ("^(a|aa)+$", 36), ("^(\\w+\\s?)*$", 25)]
+
+
+@pytest.mark.parametrize(("pattern", "length"), CATASTROPHIC)
+def test_a_catastrophic_pattern_is_cut_short(pattern, length):
+    expression = parse(f"regex(., '{pattern}')")
+    started = time.monotonic()
+    try:
+        matched = expression.evaluate({}, "a" * length + "!")
+    except ExpressionError as error:
+        assert "too long" in str(error)
+    else:
+        assert matched is False
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_pattern_must_be_written_in_the_definition():
+    assert parse("regex(., '^[a-z]+$')").patterns_from_answers is False
+    assert parse("regex(., ${pattern})").patterns_from_answers is True
+    assert parse("regex(${a}, 'x') and regex(., ${b})").patterns_from_answers is True

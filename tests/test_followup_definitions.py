@@ -4,12 +4,16 @@ whether the mentorship helped, recommending the programme, mentoring now."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
 from surveys.config import BUNDLED_SURVEYS_DIR
 from surveys.definitions import read_definition
 from surveys.demographics import block_names, load_block
 from surveys.extensions import db
+from surveys.followups.links import new_link
+from surveys.models import Invitation, Participant, Programme, Term
 from surveys.survey_versions import store_definition
 
 FOLLOWUPS = ["followup-1y", "followup-5y"]
@@ -35,10 +39,33 @@ def followup(request, app) -> str:
     return request.param
 
 
-def start(respondent, survey_id: str, lang: str | None = None):
-    person = respondent(survey_id)
-    person.open(f"/s/{survey_id}" + (f"?lang={lang}" if lang else ""))
-    return person
+@pytest.fixture
+def start(app, respondent):
+    """An alumnus opening their personal link to a follow-up: the only way to answer one."""
+
+    def open_link(survey_id: str, lang: str | None = None):
+        with app.app_context():
+            programme = Programme(code="gsoc", name="Google Summer of Code")
+            term = Term(programme=programme, name="2020", end=date(2020, 9, 1))
+            alumnus = Participant(
+                term=term, role="mentee", status="completed", status_changed_on=term.end
+            )
+            invitation = Invitation(
+                participant=alumnus,
+                survey_id=survey_id,
+                wave=survey_id,
+                due_on=date.today(),
+                expires_on=date.today() + timedelta(days=60),
+            )
+            db.session.add(invitation)
+            db.session.flush()
+            link = f"/f/{new_link(invitation)}"
+            db.session.commit()
+        person = respondent(survey_id, base=link)
+        person.open(link + (f"?lang={lang}" if lang else ""))
+        return person
+
+    return open_link
 
 
 # --- the definitions ----------------------------------------------------------------
@@ -101,9 +128,9 @@ def test_followups_carry_the_outcome_fields_and_no_demographics(survey_id):
 
 
 def test_an_alumnus_who_no_longer_contributes_is_asked_why_not_how_often(
-    followup, respondent, responses_of
+    followup, start, responses_of
 ):
-    person = start(respondent, followup)
+    person = start(followup)
     assert "Page 1 of 3" in person.last.text
     assert person.questions() == ["still_contributing"]
 
@@ -145,9 +172,9 @@ def test_an_alumnus_who_no_longer_contributes_is_asked_why_not_how_often(
 
 
 def test_contributors_are_asked_how_often_and_mentors_not_whether_they_would(
-    followup, respondent, responses_of
+    followup, start, responses_of
 ):
-    person = start(respondent, followup)
+    person = start(followup)
     contributing = {"still_contributing": ["same_project", "other_projects"]}
     person.post(1, contributing)
     assert "contribution_frequency" in person.questions()
@@ -193,8 +220,8 @@ def test_contributors_are_asked_how_often_and_mentors_not_whether_they_would(
         ("es", "Elige solo “No”, o bien una o las dos respuestas con “Sí”."),
     ],
 )
-def test_no_cannot_be_combined_with_a_yes(followup, respondent, responses_of, lang, message):
-    person = start(respondent, followup, lang)
+def test_no_cannot_be_combined_with_a_yes(followup, start, responses_of, lang, message):
+    person = start(followup, lang)
     page = person.post(1, {"still_contributing": ["same_project", "no"]})
     assert page.status_code == 422
     assert person.errors() == {"still_contributing": message}
@@ -204,8 +231,8 @@ def test_no_cannot_be_combined_with_a_yes(followup, respondent, responses_of, la
     assert responses_of(followup) == []
 
 
-def test_still_contributing_is_required(followup, respondent):
-    person = start(respondent, followup)
+def test_still_contributing_is_required(followup, start):
+    person = start(followup)
     page = person.post(1, {})
     assert page.status_code == 422
     assert list(person.errors()) == ["still_contributing"]

@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import func, select
 
 from surveys.extensions import db
+from surveys.followups import mail
 from surveys.followups.sending import Clock, SenderBusy, send_due
 from surveys.models import Contact, Invitation, Participant, PersonalLink, Response
+from tests.conftest import csrf_of
 from tests.mailbox import html_of, personal_link, text_of
 
 TODAY = date.today()
@@ -298,15 +300,124 @@ def test_a_refused_address_is_reported_and_the_others_are_sent(app, runner, coho
     mailbox.refuse_recipients = {"bo@example.org"}
     result = cli(runner, "followups", "send")
     assert result.exit_code == 1
-    assert (
-        "sent 2 invitation(s) and 0 reminder(s); the mail server refused 1 address(es)"
-        in result.output
-    )
+    assert "sent 2 invitation(s) and 0 reminder(s); 1 not sent" in result.stdout
+    assert "not sent: the mail server refused the address (550)" in result.stderr
+    assert "bo@" not in result.output
     for _attempt in range(3):
         cli(runner, "followups", "send")
     # After three refusals the invitation is left alone instead of failing every run.
     assert cli(runner, "followups", "send").exit_code == 0
     assert mailbox.recipients() == ["ana@example.org", "chen@example.org"]
+
+
+def import_alumni(runner, tmp_path, *emails: str) -> None:
+    """Completed mentees, in this order, of a term that ended a year ago; then schedule."""
+    path = tmp_path / "alumni.csv"
+    path.write_text("email,status\n" + "".join(f"{e},completed\n" for e in emails))
+    result = cli(
+        runner,
+        *("participants", "import", str(path), "--programme", "gsoc", "--term", "2025"),
+        *("--term-end", YEAR_AGO.isoformat()),
+    )
+    assert result.exit_code == 0, result.output
+    assert "3 new invitation(s)" in cli(runner, "followups", "schedule").output
+
+
+def no_smtputf8(mailbox, monkeypatch) -> str:
+    mailbox.smtputf8 = False
+    return "josé@example.org"
+
+
+def mailbox_full(mailbox, monkeypatch) -> str:
+    mailbox.reject_data_for = {"full@example.org"}
+    return "full@example.org"
+
+
+def unbuildable(mailbox, monkeypatch) -> str:
+    compose = mail.compose
+
+    def compose_or_fail(letter, settings):
+        if letter.to_email == "odd@example.org":
+            raise ValueError("odd@example.org broke a template")
+        return compose(letter, settings)
+
+    monkeypatch.setattr(mail, "compose", compose_or_fail)
+    return "odd@example.org"
+
+
+@pytest.mark.parametrize("poison", [no_smtputf8, mailbox_full, unbuildable])
+def test_one_message_that_fails_is_recorded_and_the_others_are_sent(
+    app, runner, make_survey, tmp_path, mailbox, monkeypatch, poison
+):
+    make_survey(ALUMNI)
+    address = poison(mailbox, monkeypatch)
+    import_alumni(runner, tmp_path, "ana@example.org", address, "chen@example.org")
+    result = cli(runner, "followups", "send")
+    assert result.exit_code == 1
+    assert mailbox.envelope_recipients() == ["ana@example.org", "chen@example.org"]
+    assert "sent 2 invitation(s) and 0 reminder(s); 1 not sent" in result.stdout
+    (line,) = [line for line in result.stderr.splitlines() if "not sent" in line]
+    assert line.startswith("invitation ") and "(alumni, followup-1y)" in line
+    # The failure names the invitation, never the person.
+    assert address.split("@")[0] not in result.output
+    with app.app_context():
+        failed = db.session.scalar(
+            select(Invitation).join(Participant).join(Contact).where(Contact.email == address)
+        )
+        assert (failed.sent_at, failed.send_failures) == (None, 1)
+    # The next run tries it again, and sends nothing twice.
+    assert cli(runner, "followups", "send").exit_code == 1
+    assert mailbox.envelope_recipients() == ["ana@example.org", "chen@example.org"]
+
+
+def test_an_international_address_is_delivered_with_smtputf8(
+    app, runner, make_survey, tmp_path, mailbox
+):
+    make_survey(ALUMNI)
+    import_alumni(runner, tmp_path, "josé@example.org", "用户@例子.广告", "ana@bücher.example")
+    result = cli(runner, "followups", "send")
+    assert result.exit_code == 0, result.output
+    # What the server was given at RCPT TO, and the To header it received.
+    assert mailbox.envelope_recipients() == [
+        "ana@xn--bcher-kva.example",  # an international domain alone needs no SMTPUTF8
+        "josé@example.org",
+        "用户@例子.广告",
+    ]
+    assert [utf8 for _, (to,), utf8 in sorted(mailbox.envelopes, key=lambda e: e[1])] == [
+        False,
+        True,
+        True,
+    ]
+    assert mailbox.recipients() == mailbox.envelope_recipients()
+
+
+def test_an_international_domain_is_sent_where_smtputf8_is_not_offered(
+    app, runner, make_survey, tmp_path, mailbox
+):
+    mailbox.smtputf8 = False
+    make_survey(ALUMNI)
+    import_alumni(runner, tmp_path, "ana@bücher.example", "bo@例子.广告", "chen@example.org")
+    result = cli(runner, "followups", "send")
+    assert result.exit_code == 0, result.output
+    assert mailbox.envelope_recipients() == [
+        "ana@xn--bcher-kva.example",
+        "bo@xn--fsqu00a.xn--4rr70v",
+        "chen@example.org",
+    ]
+
+
+def test_send_now_reports_a_failed_message_instead_of_failing(
+    app, runner, make_survey, tmp_path, mailbox, signed_in
+):
+    mailbox.smtputf8 = False
+    make_survey(ALUMNI)
+    import_alumni(runner, tmp_path, "ana@example.org", "josé@example.org", "chen@example.org")
+    admin = signed_in("admin")
+    token = csrf_of(admin.get("/admin/followups").text)
+    page = admin.post("/admin/followups/send", data={"csrf_token": token}, follow_redirects=True)
+    assert page.status_code == 200
+    assert "sent 2 invitation(s) and 0 reminder(s); 1 not sent" in page.text
+    assert mailbox.envelope_recipients() == ["ana@example.org", "chen@example.org"]
 
 
 def test_an_unreachable_mail_server_changes_nothing(app, runner, cohort, mailbox):

@@ -23,6 +23,7 @@ from surveys.models import Draft, Invitation, Response
 SURVEY = """
 id: club
 version: 1
+public: true
 title: Club survey
 default_language: en
 languages: [en, es]

@@ -16,6 +16,7 @@ ROOT = Path(__file__).parents[1]
 SURVEY = """
 id: multi
 version: 1
+public: true
 title: {en: Languages, pt_BR: Idiomas, ar: اللغات}
 default_language: en
 languages: [en, pt_BR, ar]

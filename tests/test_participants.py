@@ -118,6 +118,34 @@ def test_every_bad_row_is_reported_with_its_line_and_the_good_rows_are_imported(
     assert "not-an-address" not in result.stderr and "Tongue" not in result.stderr
 
 
+def test_international_addresses_are_imported_and_unsendable_ones_refused_by_line(
+    app, runner, csv_file
+):
+    too_long = "é" * 33  # 33 characters but 66 bytes: past SMTP's 64 before the @
+    path = csv_file(
+        f"""\
+        email,name
+        José@Example.org,José
+        用户@例子.广告,
+        ana@bücher.example,Ana
+        {too_long}@example.org,Long
+        ana@[127.0.0.1],Literal
+        jo\u200bse@example.org,Invisible
+        josé@@example.org,Twice at
+        """
+    )
+    result = run_import(runner, path)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{path}: line 5: the email has more than 64 bytes before the @",
+        f"{path}: line 6: the email is not a valid address",
+        f"{path}: line 7: the email is not a valid address",
+        f"{path}: line 8: the email is not a valid address",
+    ]
+    assert sorted(people(app)) == ["ana@bücher.example", "josé@example.org", "用户@例子.广告"]
+    assert "é" not in result.stderr
+
+
 def test_reimporting_the_same_file_changes_nothing(app, runner, csv_file):
     path = csv_file(GOOD)
     assert run_import(runner, path).exit_code == 0
@@ -250,3 +278,12 @@ def test_erasing_an_unknown_address_says_so_and_records_nothing(app, runner):
     assert "nobody with that email address" in result.stderr
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Erasure)) == 0
+
+
+def test_a_new_programme_whose_code_is_taken_is_refused_in_a_sentence(app, runner, csv_file):
+    path = csv_file(GOOD)
+    assert run_import(runner, path).exit_code == 0
+    # "GSoC!" matches no code or name, but would be given the code "gsoc".
+    result = run_import(runner, path, programme="GSoC!")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "would get the code 'gsoc'" in result.stderr

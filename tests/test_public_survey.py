@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +16,7 @@ from surveys.models import Draft, Response
 SURVEY = """
 id: club
 version: 1
+public: true
 title: Club survey
 description: A short survey.
 default_language: en
@@ -109,6 +111,53 @@ def test_unknown_survey_is_a_404_page(client):
     assert page.status_code == 404
     assert "Page not found" in page.text
     assert "Traceback" not in page.text
+
+
+def post_everywhere(person, survey_id: str) -> list:
+    """Every public address of a survey, as a browser that holds a CSRF token would try."""
+    token = {"csrf_token": person.csrf_token}
+    return [
+        person.client.get(f"/s/{survey_id}"),
+        person.client.post(f"/s/{survey_id}?page=1", data={**token, "consent": "y"}),
+        person.client.get(f"/s/{survey_id}/thanks"),
+        person.client.post(f"/s/{survey_id}/new", data=token),
+    ]
+
+
+def test_a_survey_is_public_only_when_its_definition_says_so(
+    club, make_survey, respondent, drafts, responses
+):
+    closed = SURVEY.replace("public: true\n", "").replace("id: club", "id: closed")
+    make_survey(closed, name="closed.yaml")
+    person = respondent("club")
+    assert person.open().status_code == 200
+    for answer in post_everywhere(person, "closed"):
+        assert answer.status_code == 404
+        assert "Page not found" in answer.text
+    assert drafts() == 0 and responses() == []
+
+
+@pytest.mark.parametrize("survey_id", ["followup-1y", "followup-5y", "mentor"])
+def test_bundled_surveys_for_personal_links_cannot_be_answered_anonymously(
+    runner, respondent, drafts, responses, survey_id
+):
+    assert runner.invoke(args=["surveys", "load"]).exit_code == 0
+    person = respondent("intake")
+    assert person.open().status_code == 200
+    assert [a.status_code for a in post_everywhere(person, survey_id)] == [404] * 4
+    assert drafts() == 0 and responses() == []
+
+
+def test_a_version_that_is_no_longer_public_closes_the_drafts_begun(
+    club, make_survey, respondent, drafts, responses
+):
+    person = respondent("club")
+    person.post(1, {"consent": "y", "member": "no"})
+    assert drafts() == 1
+    make_survey(SURVEY.replace("public: true\n", "").replace("version: 1", "version: 2"), "v2.yaml")
+    assert person.post(2, {}).status_code == 404
+    assert person.client.get("/s/club?page=2").status_code == 404
+    assert responses() == []
 
 
 def test_first_page_renders_with_progress_and_only_relevant_questions(club, respondent):
@@ -436,6 +485,7 @@ def test_a_required_checkbox_group_does_not_ask_the_browser_for_every_box(
         """
         id: boxes
         version: 1
+        public: true
         title: Boxes
         pages:
           - title: Languages
@@ -509,3 +559,32 @@ def test_the_country_drop_down_keeps_the_choice_and_speaks_the_language(app, run
     select = other.page.find("select", {"name": "country"})
     assert select.find_all("option", selected=True) == []
     assert select.find("option", {"value": "DEU"}).get_text() == "Allemagne"
+
+
+HANDLE = """
+id: handle
+version: 1
+public: true
+title: Handle
+pages:
+  - title: One
+    questions:
+      - name: handle
+        type: text
+        label: Your handle
+        constraint: "regex(., '^(a|a)*$')"
+        constraint_message: The letter a only, please.
+"""
+
+
+def test_a_pattern_that_backtracks_is_a_message_not_a_hung_worker(
+    make_survey, respondent, responses
+):
+    make_survey(HANDLE)
+    person = respondent("handle")
+    started = time.monotonic()
+    page = person.post(1, {"handle": "a" * 25 + "!"}, action="submit")
+    assert time.monotonic() - started < 3
+    assert page.status_code == 422
+    assert person.errors() == {"handle": "The letter a only, please."}
+    assert responses() == []

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import date, timedelta
 
+import pytest
+from sqlalchemy import update
+
+from surveys.extensions import db
+from surveys.followups.links import new_link
+from surveys.models import Invitation, Participant, Programme, Term
 from tests.conftest import config_for
+from tests.test_admin_access import admin_rules
 
 PAGES = ["/s/club", "/s/club/thanks", "/f/" + "A" * 43, "/admin/login", "/healthz", "/nowhere"]
 
 CLUB = """
 id: club
 version: 1
+public: true
 title: Club
 pages:
   - title: One
@@ -60,3 +68,55 @@ def test_production_cookies_are_secure(app_factory, database):
     app = app_factory(config)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+def personal_link(app, expires_on) -> str:
+    """A personal link to the club survey for one invited mentee; returns its path."""
+    with app.app_context():
+        term = Term(programme=Programme(code="p", name="P"), name="2024", end=date(2024, 9, 1))
+        person = Participant(term=term, role="mentee", status_changed_on=term.end)
+        invitation = Invitation(
+            participant=person,
+            survey_id="club",
+            wave="club",
+            due_on=term.end,
+            expires_on=expires_on,
+        )
+        db.session.add(invitation)
+        db.session.flush()
+        token = new_link(invitation)
+        db.session.commit()
+    return f"/f/{token}"
+
+
+def test_admin_and_personal_link_pages_are_never_stored(app, client, signed_in, make_survey):
+    make_survey(CLUB)
+    answers = [client.get("/admin/"), client.get("/admin/login"), client.get("/admin/nowhere")]
+    admin = signed_in("admin")
+    answers += [
+        admin.get(url)
+        for endpoint, url, method, _ in admin_rules(app)
+        if method == "GET" and endpoint != "admin.logout"
+    ]
+    answers.append(admin.get("/admin/dashboard.csv?table=participants"))
+    open_link = personal_link(app, date.today() + timedelta(days=30))
+    answers += [client.get(open_link), client.get(open_link, follow_redirects=True)]
+    answers.append(client.get(f"{open_link}/opt-out"))
+    with app.app_context():
+        db.session.execute(update(Invitation).values(expires_on=date.today()))
+        db.session.commit()
+    answers.append(client.get(open_link))  # expired: 410
+    answers.append(client.get("/f/" + "A" * 43))  # unknown: 404
+    assert len(answers) > 20
+    for answer in answers:
+        assert answer.headers.get("Cache-Control") == "no-store", (
+            answer.request.path,
+            answer.status_code,
+            answer.headers.get("Cache-Control"),
+        )
+    assert {answer.status_code for answer in answers} >= {200, 302, 404, 410}
+    # The one exception a view asks for: charts of suppressed counts, private to the browser.
+    chart = admin.get("/admin/dashboard/chart/participants.svg")
+    assert chart.status_code == 200 and chart.headers["Cache-Control"] == "private, max-age=300"
+    # Public pages are not personal: no rule is imposed on them here.
+    assert client.get("/s/club").headers.get("Cache-Control") != "no-store"

@@ -6,6 +6,8 @@ small workbooks are built here with openpyxl, one feature each.
 
 from __future__ import annotations
 
+import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -519,6 +521,55 @@ def test_a_zip_that_is_not_a_workbook(runner, tmp_path):
     assert len(lines) == 1 and lines[0].startswith(f"{form}: not a readable .xlsx workbook")
 
 
+SHEET = (
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b"<sheetData>%s</sheetData></worksheet>"
+)
+HEADER_ROW = (
+    b'<row r="1"><c r="A1" t="inlineStr"><is><t>type</t></is></c>'
+    b'<c r="B1" t="inlineStr"><is><t>name</t></is></c>'
+    b'<c r="C1" t="inlineStr"><is><t>label</t></is></c></row>'
+)
+
+
+def swollen_workbook(path: Path, rows: bytes | None = None) -> Path:
+    """A small workbook whose survey sheet is replaced by `rows` (default: a header row and
+    40 MB of blanks, which pack into some 40 KB) — what a decompression bomb looks like."""
+    small = workbook(path.with_name("small.xlsx"), [["type", "name", "label"]])
+    body = SHEET % (HEADER_ROW + b" " * (40 << 20) if rows is None else rows)
+    with zipfile.ZipFile(small) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            out.writestr(
+                info.filename, body if info.filename == "xl/worksheets/sheet1.xml" else data
+            )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (None, "the workbook unpacks to more than 20 MB, the most a survey form may take"),
+        (
+            HEADER_ROW + b"".join(b'<row r="%d"/>' % n for n in range(2, 10_003)),
+            "the workbook has more than 10000 rows, the most a survey form may have",
+        ),
+        (
+            HEADER_ROW + b"<row>" + b"<c><v>1</v></c>" * 200_001 + b"</row>",
+            "the workbook has more than 200000 cells, the most a survey form may have",
+        ),
+    ],
+)
+def test_a_workbook_too_large_to_be_a_form_is_refused_before_it_is_read(
+    runner, tmp_path, rows, message
+):
+    form = swollen_workbook(tmp_path / "bomb.xlsx", rows)
+    assert form.stat().st_size < 512 * 1024  # small enough to upload
+    started = time.monotonic()
+    assert refused(runner, form) == [f"{form}: {message}"]
+    assert time.monotonic() - started < 5
+
+
 def test_a_missing_file(runner, tmp_path):
     assert refused(runner, tmp_path / "nope.xlsx") == [f"{tmp_path / 'nope.xlsx'}: no such file"]
 
@@ -583,6 +634,9 @@ def test_id_and_out_then_load_and_serve(runner, client, tmp_path):
     assert problems == [] and definition["id"] == "staff-2024"
     assert definition["title"] == {"en": "Staff"}
 
+    # Imported forms are answered through personal links unless the YAML says otherwise.
+    assert "public" not in out.read_text() and "public" not in definition
+    out.write_text(out.read_text() + "public: true\n")
     result = runner.invoke(args=["surveys", "load", str(out)])
     assert (result.exit_code, result.output) == (0, "loaded: staff-2024 version 1\n")
     page = client.get("/s/staff-2024", follow_redirects=True)

@@ -1,5 +1,5 @@
 """The admin area `/admin/`: sign-in with roles, then surveys, participants, follow-ups,
-exports, the dashboard and the audit log — one module per page group.
+exports, the dashboard, the audit log and staff accounts — one module per page group.
 
 Every view requires a signed-in user (checked once, for the whole blueprint, before any
 view runs); admin-only views say so with `@admin_only`. Analysts see the dashboard and
@@ -24,6 +24,7 @@ NAV = [
     ("admin.followups", _l("Follow-ups"), True),
     ("admin.exports", _l("Exports"), False),
     ("admin.audit_log", _l("Audit log"), True),
+    ("admin.users", _l("Users"), True),
 ]
 
 
@@ -41,6 +42,7 @@ from . import (  # noqa: E402, F401
     admin_followups,
     admin_people,
     admin_surveys,
+    admin_users,
     auth,
     home,
 )

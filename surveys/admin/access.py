@@ -23,8 +23,15 @@ PUBLIC_ENDPOINTS = {"admin.login"}
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    """The session's user, unless deactivated or the session predates a bump of its
+    version (`User.get_id`): the signed cookie alone cannot be revoked."""
+    number, _, version = user_id.partition(":")
+    if not (number.isdecimal() and version.isdecimal()):
+        return None  # e.g. a bare id from before session versions
+    user = db.session.get(User, int(number))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 @bp.before_request

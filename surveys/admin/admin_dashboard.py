@@ -77,7 +77,7 @@ def dashboard_csv():
     if name not in d.SPECS:
         abort(404)
     filters, _notices = d.read_filters()
-    text = d.dashboard_for(filters).labelled(name).to_csv()
+    text = d.dashboard_for(filters).csv(name)
     parts = ["dashboard", name, *(str(value) for value in d.filter_args(filters).values())]
     filename = "-".join(part for part in parts if part.replace("-", "").replace("_", "").isalnum())
     return Response(

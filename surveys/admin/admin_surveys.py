@@ -34,7 +34,13 @@ from ..definitions import read_definition
 from ..definitions.translations import completeness
 from ..definitions.xlsform import import_xlsform
 from ..extensions import db
-from ..survey_versions import VersionConflict, latest_version, store_definition, summaries
+from ..survey_versions import (
+    VersionConflict,
+    is_public,
+    latest_version,
+    store_definition,
+    summaries,
+)
 from . import bp
 from .access import admin_only, audit
 
@@ -89,6 +95,7 @@ class SurveyRow:
     # language -> whole percent, rounded down so that 99.6% never reads as complete
     complete: dict[str, int]
     responses: int
+    # The public link, or a note that the survey is answered through personal links only.
     link: str
 
 
@@ -111,7 +118,11 @@ def survey_rows() -> list[SurveyRow]:
                     c.language: math.floor(c.percent) for c in completeness(latest.definition)
                 },
                 responses=sum(v.responses for v in versions),
-                link=public_link(survey_id),
+                link=(
+                    public_link(survey_id)
+                    if is_public(latest.definition)
+                    else _("personal links only")
+                ),
             )
         )
     return rows

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 
-from flask import redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from limits import parse_many
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
@@ -31,21 +33,44 @@ class SignInForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-def _failed(response) -> bool:
-    return request.method == "POST" and response.status_code != 302
+# Sign-in attempts, counted before the password is checked. Per address and account: one
+# account cannot be guessed at fast, and a guesser elsewhere never locks its owner out.
+# Per address: one address cannot try account after account, nor fill the audit log.
+ACCOUNT_LIMIT = "5 per minute;30 per hour"
+ADDRESS_LIMIT = "10 per minute;100 per day"
+# The audit log's actor for a failed sign-in to no account: what was typed is not kept.
+UNKNOWN_ACCOUNT = "unknown account"
 
 
-def _sign_in_key() -> str:
-    """Failures counted per address *and* account: colleagues behind one office NAT are
-    not locked out by one person's typos, and one account cannot be guessed at fast."""
-    email = (request.form.get("email") or "").strip().lower()[:320]
-    return f"{request.remote_addr}|{email}"
+def _sign_in_key(email: str | None = None) -> tuple[str, ...]:
+    """Where attempts are counted: this address with this account, or this address."""
+    key = get_remote_address() if email is None else f"{get_remote_address()}|{email}"
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX")
+    return (prefix, "sign-in", key) if prefix else ("sign-in", key)
+
+
+def _counted(limits: str, key: tuple[str, ...]) -> bool:
+    """Count one attempt under each of `limits`; False when one was full already."""
+    return all(limiter.limiter.hit(limit, *key) for limit in parse_many(limits))
+
+
+def _may_try(email: str) -> bool:
+    """Count this attempt before its password is checked, atomically (so attempts sent in
+    parallel gain nothing); False when this address has tried too often, for this account
+    or in all."""
+    if not limiter.enabled:
+        return True
+    return _counted(ACCOUNT_LIMIT, _sign_in_key(email)) and _counted(ADDRESS_LIMIT, _sign_in_key())
+
+
+def _forget_attempts(email: str) -> None:
+    """After the right password: the owner's earlier typos from here stop counting."""
+    if limiter.enabled:
+        for limit in parse_many(ACCOUNT_LIMIT):
+            limiter.limiter.clear(limit, *_sign_in_key(email))
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    "5 per minute;30 per hour", key_func=_sign_in_key, deduct_when=_failed, methods=["POST"]
-)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("admin.home"))
@@ -53,6 +78,10 @@ def login():
     status = 200
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
+        # Refused alike whether the password is right: an answer that differed would
+        # let a throttled guesser go on guessing.
+        if not _may_try(email):
+            abort(429)
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
         hashed = user.password_hash if user else _dummy_hash()
         if check_password_hash(hashed, form.password.data) and user and user.active:
@@ -61,8 +90,9 @@ def login():
             user.last_sign_in_at = utcnow()
             audit("sign in", actor=user.email)
             db.session.commit()
+            _forget_attempts(email)
             return redirect(_safe_next() or url_for("admin.home"))
-        audit("failed sign-in", actor=email)
+        audit("failed sign-in", actor=user.email if user else UNKNOWN_ACCOUNT)
         db.session.commit()
         form.password.errors.append(_l("The email or the password is not right."))
         status = 401
@@ -74,13 +104,17 @@ def login():
 def _safe_next() -> str | None:
     """Only a path on this site: never an absolute URL someone slipped into ?next=."""
     target = request.args.get("next", "")
-    if target.startswith("/admin") and not target.startswith("//"):
+    # Control characters (CR/LF) would split the redirect's header.
+    if target.startswith("/admin") and not target.startswith("//") and target.isprintable():
         return target
     return None
 
 
 @bp.post("/logout")
 def logout():
+    # Forgetting the cookie is not enough: a copy of it would still work. This ends the
+    # user's sessions everywhere.
+    current_user.end_sessions()
     audit("sign out")
     db.session.commit()
     logout_user()

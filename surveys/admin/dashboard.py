@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from exports.aggregates import MISSING, TOTAL, Table
+from exports.safety import neutralise, neutralise_frame
 
 from ..demographics.countries import m49_names
 from ..extensions import db
@@ -200,6 +201,17 @@ class Dashboard:
         spec = SPECS[name]
         return goals.relabel(self.table(name), self.row_labels(spec), self.column_labels(spec))
 
+    def csv(self, name: str) -> str:
+        """The labelled table as CSV, every text cell (labels too) inert in a spreadsheet.
+
+        Row labels are survey text, written by whoever uploaded the definition; the export
+        bundle's rule (`exports.safety`) holds for every file staff download.
+        """
+        frame = self.labelled(name).to_display()
+        frame.index = frame.index.map(neutralise)
+        frame.columns = frame.columns.map(neutralise)
+        return neutralise_frame(frame).to_csv()
+
     @cached_property
     def headline_year(self) -> int | None:
         """The year the headline figures are for: the chosen one, else the latest with
@@ -327,7 +339,8 @@ def read_filters() -> tuple[Filters, list[str]]:
     so an old bookmark still shows a page, and says it is not narrowed as it asked."""
     notices = []
     year = request.args.get("year", "").strip() or None
-    if year is not None and not (year.isdigit() and len(year) == 4):
+    # isascii: "²²²²" is digits to str.isdigit, not to int().
+    if year is not None and not (year.isascii() and year.isdigit() and len(year) == 4):
         notices.append(_("There is no year %(value)s; showing every year.", value=year))
         year = None
     programme = request.args.get("programme", "").strip() or None
@@ -338,7 +351,7 @@ def read_filters() -> tuple[Filters, list[str]]:
         programme = None
     term = request.args.get("term", "").strip() or None
     known = {t.id: t for t in terms()}
-    term_id = int(term) if term is not None and term.isdigit() else None
+    term_id = int(term) if term is not None and term.isascii() and term.isdigit() else None
     if term is not None and (
         term_id not in known
         or (programme is not None and known[term_id].programme.code != programme)

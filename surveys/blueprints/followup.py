@@ -2,13 +2,15 @@
 
 The token is the only credential: it finds the invitation, the invitation finds the
 draft. Unknown tokens are a plain 404 that says nothing about whether they ever existed,
-and are rate limited per address; a valid link never counts against the limit, so many
-alumni behind one university NAT are not locked out together.
+and are rate limited per address; a valid link is never counted nor refused, so nobody
+with a real link is locked out by someone guessing from the same address.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
+from limits import parse_many
 
 from i18n import choose_locale, negotiate
 
@@ -21,17 +23,28 @@ from . import answering
 
 bp = Blueprint("followup", __name__)
 
-# Only misses count: guessing is slowed down, people with a real link never are.
+# Misses per address, over all of a link's pages. Only misses are counted and refused, so
+# people with a real link never are; what makes guessing hopeless is the token's 256
+# random bits, not this limit.
 GUESS_LIMIT = "30 per minute;300 per day"
 
 
-def _miss(response) -> bool:
-    return response.status_code == 404
+def _count_miss() -> None:
+    """Count a miss from this address — atomically, so parallel misses gain nothing — and
+    refuse with 429 once there were too many."""
+    if not limiter.enabled:
+        return
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX")
+    key = ("link-miss", get_remote_address())
+    key = (prefix, *key) if prefix else key
+    if not all(limiter.limiter.hit(limit, *key) for limit in parse_many(GUESS_LIMIT)):
+        abort(429)
 
 
 def _invitation(token: str) -> Invitation:
     invitation = find_invitation(token)
     if invitation is None:
+        _count_miss()
         abort(404)
     return invitation
 
@@ -132,13 +145,11 @@ def _answer(token: str, step, opening: bool = False):
 
 
 @bp.get("/f/<token>")
-@limiter.limit(GUESS_LIMIT, deduct_when=_miss)
 def show_page(token: str):
     return _answer(token, answering.show, opening=True)
 
 
 @bp.post("/f/<token>")
-@limiter.limit(GUESS_LIMIT, deduct_when=_miss)
 @answering.submission_limit
 def submit_page(token: str):
     return _answer(token, answering.take)
@@ -163,7 +174,6 @@ def _opt_out_page(token: str, invitation: Invitation):
 
 
 @bp.get("/f/<token>/opt-out")
-@limiter.limit(GUESS_LIMIT, deduct_when=_miss)
 def opt_out_page(token: str):
     return _opt_out_page(token, _invitation(token))
 
@@ -172,7 +182,6 @@ def opt_out_page(token: str):
 # programs' one-click unsubscribe (RFC 8058) posts here without any page of ours.
 @bp.post("/f/<token>/opt-out")
 @csrf.exempt
-@limiter.limit(GUESS_LIMIT, deduct_when=_miss)
 def opt_out(token: str):
     invitation = _invitation(token)
     participant = invitation.participant

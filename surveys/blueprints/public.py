@@ -1,7 +1,8 @@
 """The public survey: `/s/<survey_id>`, one page per section, Back/Next, then thank you.
 
 Works without JavaScript. The page flow itself is `answering`, shared with personal links;
-here the browser's session holds the draft's token.
+here the browser's session holds the draft's token. Only a survey whose latest version says
+`public: true` is here; any other is a 404, as if it did not exist.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from flask import Blueprint, abort, g, redirect, render_template, session, url_f
 from i18n import choose_locale
 
 from .. import responding
-from ..survey_versions import latest_version
+from ..models import SurveyVersion
+from ..survey_versions import is_public, latest_version
 from . import answering
 
 bp = Blueprint("public", __name__)
@@ -30,6 +32,17 @@ def _remember_draft(survey_id: str, token: str | None) -> None:
     session["drafts"] = tokens
 
 
+def _public_version(survey_id: str) -> SurveyVersion:
+    """The survey's latest version, or a 404 when there is none or it is not public.
+
+    The latest version decides for drafts begun on an earlier one too: a survey withdrawn
+    from its public link takes no more anonymous answers."""
+    survey_version = latest_version(survey_id)
+    if survey_version is None or not is_public(survey_version.definition):
+        abort(404)
+    return survey_version
+
+
 def _choose_locale(definition: dict) -> str:
     return choose_locale(definition["languages"], definition["default_language"])
 
@@ -41,14 +54,13 @@ def _page_url(survey_id: str):
 def _sitting(survey_id: str):
     """The browser's draft of this survey, else the latest version; a redirect to the
     thank-you page when this browser's response is stored already; None if unknown."""
+    latest = _public_version(survey_id)
     token = _draft_tokens().get(survey_id)
     draft = responding.find_draft(token) if token else None
     # Looked up once, in this order: a submit that commits meanwhile is seen as submitted.
     if draft is None and token and responding.find_submitted(token):
         return redirect(url_for("public.show_thanks", survey_id=survey_id))
-    survey_version = draft.survey_version if draft else latest_version(survey_id)
-    if survey_version is None:
-        abort(404)
+    survey_version = draft.survey_version if draft else latest
     locale = _choose_locale(survey_version.definition)
     g.locale = locale
 
@@ -87,9 +99,7 @@ def submit_page(survey_id: str):
 
 @bp.get("/s/<survey_id>/thanks")
 def show_thanks(survey_id: str):
-    survey_version = latest_version(survey_id)
-    if survey_version is None:
-        abort(404)
+    survey_version = _public_version(survey_id)
     definition = survey_version.definition
     g.locale = _choose_locale(definition)
     return render_template(
@@ -103,5 +113,6 @@ def show_thanks(survey_id: str):
 @bp.post("/s/<survey_id>/new")
 def start_again(survey_id: str):
     """Forget this browser's finished response so someone else can answer on this device."""
+    _public_version(survey_id)
     _remember_draft(survey_id, None)
     return redirect(url_for("public.show_page", survey_id=survey_id))

@@ -17,6 +17,10 @@ from .problems import Problem
 from .validator import check_definition
 
 DEFINITION_SUFFIXES = (".yaml", ".yml")
+# A definition is some eight levels deep; far deeper is a file made to exhaust the stack of
+# the YAML reader or of whatever walks the data next.
+MAX_NESTING = 50
+TOO_DEEP = f"the file is nested more than {MAX_NESTING} levels deep"
 
 __all__ = ["Problem", "definition_files", "read_definition"]
 
@@ -50,6 +54,9 @@ def read_definition(
         return None, [Problem(name, None, "", "a definition file must end in .yaml or .yml")]
     try:
         data = YAML(typ="rt").load(text)
+    except RecursionError:
+        # ruamel reads nested collections recursively; its limit is near 250 levels.
+        return None, [Problem(name, None, "", TOO_DEEP)]
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
@@ -57,4 +64,24 @@ def read_definition(
         return None, [Problem(name, line, "", f"YAML syntax: {message}")]
     except YAMLError as error:
         return None, [Problem(name, None, "", f"YAML syntax: {error}")]
+    if _deeper_than(data, MAX_NESTING):
+        return None, [Problem(name, None, "", TOO_DEEP)]
     return check_definition(data, name, strict=strict, programme_dir=path.parent / "programmes")
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether collections nest more than `limit` levels. Walked without recursion, and a
+    collection shared through YAML aliases is walked again only when reached deeper, so a
+    "billion laughs" file costs no more than its size."""
+    deepest: dict[int, int] = {}
+    pending = [(data, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if not isinstance(node, dict | list | tuple) or deepest.get(id(node), 0) >= depth:
+            continue
+        if depth > limit:
+            return True
+        deepest[id(node)] = depth
+        children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
+        pending.extend((child, depth + 1) for child in children)
+    return False

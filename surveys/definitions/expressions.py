@@ -7,6 +7,10 @@ Lark parses the text into a tree; `_compile` turns it into small node objects th
 module's own interpreter evaluates. Nothing is ever passed to `eval`. Every failure,
 whatever the input, is an `ExpressionError`.
 
+regex() runs on the `regex` package with a time bound: a pattern that backtracks
+catastrophically on what a respondent typed fails the constraint instead of holding a
+worker for minutes.
+
 Values follow XLSForm: an unanswered question is '', a select_multiple answer is a list
 of codes, numbers compare as numbers, and text compares as text.
 """
@@ -14,17 +18,20 @@ of codes, numbers compare as numbers, and text compares as text.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
+import regex
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
+# Seconds one regex() may take. Real patterns on an answer take microseconds; a pattern that
+# backtracks exponentially would take minutes, and its answer is refused instead.
+REGEX_TIMEOUT = 0.1
 
 _GRAMMAR = r"""
 ?start: or_expr
@@ -138,15 +145,22 @@ def compare(op: str, left: Any, right: Any) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _pattern(pattern: str) -> re.Pattern[str]:
+def _pattern(pattern: str) -> regex.Pattern[str]:
     try:
-        return re.compile(pattern)
-    except re.error as error:
+        # VERSION0: the syntax and meaning of Python's `re`, which definitions are written in.
+        return regex.compile(pattern, regex.VERSION0)
+    except regex.error as error:
         raise ExpressionError(f"regex pattern {pattern!r} is not valid: {error}") from None
 
 
 def _regex(value: Any, pattern: Any) -> bool:
-    return _pattern(to_text(pattern)).search(to_text(value)) is not None
+    compiled = _pattern(to_text(pattern))
+    try:
+        return compiled.search(to_text(value), timeout=REGEX_TIMEOUT) is not None
+    except TimeoutError:
+        raise ExpressionError(
+            f"regex pattern {compiled.pattern!r} took too long on this answer"
+        ) from None
 
 
 # name -> (number of arguments, implementation)
@@ -245,6 +259,8 @@ class Expression:
     root: Node
     references: tuple[str, ...]
     uses_current: bool
+    # A regex() whose pattern is not a text in quotes: a pattern an answer could supply.
+    patterns_from_answers: bool = False
 
     def evaluate(self, answers: Mapping[str, Any], current: Any = None) -> Any:
         try:
@@ -274,6 +290,7 @@ class _Compiler:
     def __init__(self) -> None:
         self.references: list[str] = []
         self.uses_current = False
+        self.patterns_from_answers = False
 
     def compile(self, tree: Tree | Token, depth: int = 0) -> Node:
         if depth > MAX_DEPTH:
@@ -319,6 +336,9 @@ class _Compiler:
             )
         if name == "regex" and isinstance(arguments[1], Literal):
             _pattern(to_text(arguments[1].value))  # a bad pattern is a definition error
+        elif name == "regex":
+            # Parsed still, so stored definitions keep working; the validator refuses it.
+            self.patterns_from_answers = True
         return Call(name, arguments)
 
 
@@ -342,4 +362,5 @@ def parse(source: str) -> Expression:
         root=root,
         references=tuple(dict.fromkeys(compiler.references)),
         uses_current=compiler.uses_current,
+        patterns_from_answers=compiler.patterns_from_answers,
     )

@@ -53,6 +53,7 @@ SURVEY_KEYS = {
     "pages",
     "choices",
     "schedule",
+    "public",
 }
 PAGE_KEYS = {"name", "title", "questions"}
 APPEARANCES = ("dropdown",)
@@ -141,9 +142,18 @@ class _Checker:
             self.problem(place, f"{key} must be an expression in quotes", line)
             return None
         try:
-            parse(source)
+            expression = parse(source)
         except ExpressionError as error:
             self.problem(place, f"{key} {source!r}: {error}", line)
+            return None
+        if expression.patterns_from_answers:
+            # A pattern taken from an answer lets a respondent choose one that backtracks.
+            self.problem(
+                place,
+                f"{key} {source!r}: regex() takes its pattern as text in quotes, "
+                "written in the definition",
+                line,
+            )
             return None
         return source
 
@@ -187,9 +197,20 @@ class _Checker:
         definition["programme_question"] = data.get("programme_question")
         if "schedule" in data:
             definition["schedule"] = read_schedule(data["schedule"], self.problem, _line)
+        if self.public(data):
+            # Only when true: a definition without the key normalises (and hashes) as before.
+            definition["public"] = True
         self.references(definition, data)
         self.programme_question(definition, data)
         return definition
+
+    def public(self, data: dict) -> bool:
+        """`public: true`: anyone may answer at /s/<id>; otherwise only through personal links."""
+        public = data.get("public", False)
+        if not isinstance(public, bool):
+            self.problem("survey", "public must be true or false", _line(data, "public"))
+            return False
+        return public
 
     def programme_question(self, definition: dict[str, Any], data: dict) -> None:
         name = definition["programme_question"]

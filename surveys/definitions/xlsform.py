@@ -18,12 +18,15 @@ import difflib
 import io
 import re
 import warnings
+import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+from xml.parsers import expat
 
 from babel import Locale, UnknownLocaleError
 from ruamel.yaml import YAML
@@ -43,6 +46,13 @@ DEFAULT_LANGUAGE = "en"
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SHEET_ORDER = {"survey": 0, "choices": 1, "settings": 2}
+# The most a survey form may hold. A real one unpacks to well under a megabyte and has at
+# most a few thousand rows, while 500 KB of .xlsx can unpack to gigabytes, and every row
+# costs time in pyxform and then in the YAML written and read back: a workbook over any of
+# these is refused before anything parses it.
+MAX_UNPACKED_BYTES = 20 << 20
+MAX_ROWS = 10_000
+MAX_CELLS = 200_000
 
 # Column names as XLSForm writes them (lower-case, spaces as '_'), and their aliases.
 COLUMN_ALIASES = {
@@ -181,6 +191,52 @@ class _Broken(Exception):
 # --- reading ------------------------------------------------------------------------
 
 
+def _check_size(path: Path) -> None:
+    """_Broken when the .xlsx is too large to be a survey form, found from the zip's own
+    sizes (zipfile never unpacks more than those) and a count of its rows and cells."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
+                raise _Broken(
+                    f"the workbook unpacks to more than {MAX_UNPACKED_BYTES >> 20} MB, "
+                    "the most a survey form may take"
+                )
+            counts: Counter[str] = Counter()
+            # Every XML part, not only xl/worksheets/: the workbook's relations may put a
+            # sheet anywhere.
+            for member in members:
+                if member.filename.endswith(".xml"):
+                    with archive.open(member) as part:
+                        _count_rows_and_cells(part, member.filename, counts)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as error:
+        raise _Broken(f"not a readable .xlsx workbook ({error})") from None
+
+
+def _count_rows_and_cells(part: IO[bytes], name: str, counts: Counter[str]) -> None:
+    """Add the part's rows and cells to `counts`; _Broken as soon as either is over its cap.
+
+    A streaming parse that keeps nothing, so its memory does not grow with the part."""
+
+    def start(element: str, _attributes: Any) -> None:
+        tag = element.rpartition("}")[2]  # the same element whatever its namespace prefix
+        if tag in ("row", "c"):
+            counts[tag] += 1
+            for kind, key, most in (("rows", "row", MAX_ROWS), ("cells", "c", MAX_CELLS)):
+                if counts[key] > most:
+                    raise _Broken(
+                        f"the workbook has more than {most} {kind}, the most a survey form may have"
+                    )
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = start
+    try:
+        parser.ParseFile(part)
+    except expat.ExpatError as error:
+        # Refused rather than skipped: rows past the error would go uncounted.
+        raise _Broken(f"not a readable .xlsx workbook ({name}: {error})") from None
+
+
 def _read_workbook(path: Path) -> dict[str, Any]:
     """pyxform's reading of the workbook: sheet name -> rows, header; or _Broken."""
     try:
@@ -198,6 +254,7 @@ def _read_workbook(path: Path) -> dict[str, Any]:
         from pyxform.xls2json_backends import xls_to_dict, xlsx_to_dict
 
         if head.startswith(ZIP_MAGIC):
+            _check_size(path)
             reader, kind = xlsx_to_dict, ".xlsx"
         elif head.startswith(OLE_MAGIC):
             reader, kind = xls_to_dict, ".xls"

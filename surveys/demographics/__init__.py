@@ -41,17 +41,19 @@ def block_names() -> list[str]:
 
 
 @cache
-def _read_block(name: str) -> dict[str, Any] | None:
-    path = BLOCKS_DIR / f"{name}.yaml"
-    if not path.is_file():
-        return None
-    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+def _read_block(name: str) -> dict[str, Any]:
+    return YAML(typ="safe").load((BLOCKS_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
 
 
 def load_block(name: str) -> dict[str, Any] | None:
-    """A fresh copy of a block's data, or None when there is no such block."""
-    block = _read_block(name)
-    return copy.deepcopy(block) if block is not None else None
+    """A fresh copy of a block's data, or None when there is no such block.
+
+    Only a name from the library is looked up, never a path made from the text of an
+    include: `../`, `./` or an absolute name can reach no other file, and whether such a
+    file exists makes no difference to the answer."""
+    if name not in block_names():
+        return None
+    return copy.deepcopy(_read_block(name))
 
 
 def _choices(items: list, languages: list[str]) -> tuple[list, bool]:

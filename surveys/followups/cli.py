@@ -64,5 +64,5 @@ def send_command(dry_run: bool, today) -> None:
         click.echo(f"stopped: {error}", err=True)
         raise SystemExit(1) from None
     click.echo(report.summary())
-    if report.refused:
+    if report.failures:
         raise SystemExit(1)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from email.utils import formatdate, make_msgid, parseaddr
 
+from email_validator import validate_email
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -41,6 +43,14 @@ def message_locale(language: str | None, definition: dict) -> str:
     return negotiate([language or ""], definition["languages"]) or definition["default_language"]
 
 
+def recipient(email: str) -> str:
+    """The address to send to: its ASCII form when it has one (an international domain in
+    punycode, which every server takes), else the UTF-8 form, which needs SMTPUTF8.
+    Raises EmailNotValidError for an address no server could deliver to."""
+    valid = validate_email(email, check_deliverability=False)
+    return valid.ascii_email or valid.normalized
+
+
 def compose(letter: Letter, settings: MailSettings) -> EmailMessage:
     definition = letter.definition
     locale = message_locale(letter.language, definition)
@@ -64,7 +74,10 @@ def compose(letter: Letter, settings: MailSettings) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = settings.sender
-    message["To"] = formataddr((letter.to_name or "", letter.to_email))
+    # By parts: Address(addr_spec=...) and formataddr refuse a non-ASCII local part, which
+    # smtplib's send_message sends with SMTPUTF8, writing the headers as UTF-8.
+    username, domain = recipient(letter.to_email).rsplit("@", 1)
+    message["To"] = Address(display_name=letter.to_name or "", username=username, domain=domain)
     message["Date"] = formatdate(localtime=False)
     sender_domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid(domain=sender_domain)

@@ -2,7 +2,10 @@
 
 One message at a time: lock one due invitation, mint its link, hand the message to the
 SMTP server, record it, commit. A failure halfway loses nothing (what was sent is
-recorded, what was not is still due) and a re-run sends only what is still owed.
+recorded, what was not is still due) and a re-run sends only what is still owed. What goes
+wrong with one message (its address, the server refusing it, building it) is recorded as
+that invitation's failure and the others are sent; only a server that stops taking mail
+stops the run.
 
 Two senders at once never send the same message: on PostgreSQL each takes its invitation
 with `FOR UPDATE SKIP LOCKED`, so the other passes over it; on SQLite, which has no row
@@ -26,12 +29,13 @@ from flask_babel import force_locale, format_date
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
+from ..config import MailSettings
 from ..extensions import db
 from ..models import Contact, Invitation, Participant, Term
 from ..survey_versions import latest_version
 from . import links, mail
 
-# After this many refusals of one address, the invitation is left alone (and reported).
+# After this many failed messages, the invitation is left alone (and reported).
 MAX_SEND_FAILURES = 3
 PROGRESS_EVERY = 100
 
@@ -45,14 +49,35 @@ class SenderBusy(Exception):
 
 
 @dataclass
+class SendFailure:
+    """One message not sent, named by its invitation: never by whom it was for."""
+
+    invitation_id: int
+    survey_id: str
+    wave: str
+    reason: str
+
+    def __str__(self) -> str:
+        return (
+            f"invitation {self.invitation_id} ({self.survey_id}, {self.wave}) "
+            f"not sent: {self.reason}"
+        )
+
+
+@dataclass
 class SendReport:
     sent: Counter = field(default_factory=Counter)  # "invitation" / "reminder" -> count
-    refused: int = 0
+    failures: list[SendFailure] = field(default_factory=list)
     given_up: int = 0
 
     @property
     def total(self) -> int:
         return sum(self.sent.values())
+
+    @property
+    def refused(self) -> int:
+        """Messages not sent (the count the admin page shows and audits)."""
+        return len(self.failures)
 
     def summary(self, dry_run: bool = False) -> str:
         verb = "would send" if dry_run else "sent"
@@ -60,10 +85,10 @@ class SendReport:
             f"{verb} {self.sent['invitation']} invitation(s) and "
             f"{self.sent['reminder']} reminder(s)"
         )
-        if self.refused:
-            text += f"; the mail server refused {self.refused} address(es)"
+        if self.failures:
+            text += f"; {len(self.failures)} not sent"
         if self.given_up:
-            text += f"; {self.given_up} invitation(s) given up after {MAX_SEND_FAILURES} refusals"
+            text += f"; {self.given_up} invitation(s) given up after {MAX_SEND_FAILURES} failures"
         return text
 
 
@@ -195,7 +220,8 @@ def send_due(
     progress: Callable[[str], None] = lambda line: None,
     connect: Callable[[], smtplib.SMTP] | None = None,
 ) -> SendReport:
-    """Send every message owed today. Raises SendAborted when the server stops taking mail."""
+    """Send every message owed today; `progress` gets lines for the operator, one per
+    message not sent among them. Raises SendAborted when the server stops taking mail."""
     config = current_app.config["PATHWAYS"]
     settings, base = config.mail, config.link_base
     connect = connect or (lambda: mail.connect(settings))
@@ -224,20 +250,18 @@ def send_due(
                 if letter is None:
                     db.session.rollback()
                     continue
-                message = mail.compose(letter, settings)
                 try:
-                    smtp.send_message(message)
-                except smtplib.SMTPRecipientsRefused:
-                    # This address, not the server: count it, go on with the others.
-                    db.session.rollback()
-                    _record_refusal(invitation.id, report)
-                    continue
-                except (OSError, smtplib.SMTPException) as error:
+                    failure = _send(smtp, letter, settings)
+                except OSError as error:  # smtplib's errors are OSErrors too
                     db.session.rollback()
                     raise SendAborted(
                         f"the mail server stopped taking messages ({error.__class__.__name__}: "
                         f"{error}); {report.total} sent before that are recorded"
                     ) from None
+                if failure is not None:
+                    db.session.rollback()
+                    progress(str(_record_failure(invitation.id, failure, report)))
+                    continue
                 now = clock.now()
                 if kind == "invitation":
                     invitation.sent_at = now
@@ -256,10 +280,37 @@ def send_due(
     return report
 
 
-def _record_refusal(invitation_id: int, report: SendReport) -> None:
+def _send(smtp: smtplib.SMTP, letter: mail.Letter, settings: MailSettings) -> str | None:
+    """Build and send one message: None when the server took it, else why it was not sent
+    (SMTP codes, not the server's words, which often repeat the address). Errors of the
+    server as a whole propagate as OSError."""
+    try:
+        # With a non-ASCII address, send_message uses SMTPUTF8 when the server offers it.
+        smtp.send_message(mail.compose(letter, settings))
+    except smtplib.SMTPRecipientsRefused as error:
+        ((code, _words),) = error.recipients.values()
+        return f"the mail server refused the address ({code})"
+    except smtplib.SMTPNotSupportedError:
+        # Raised before the transaction starts: the connection is still usable.
+        return "the address needs SMTPUTF8, which the mail server does not offer"
+    except smtplib.SMTPDataError as error:
+        if not 500 <= error.smtp_code < 600:
+            raise  # 4xx: the server's trouble for now, not this message's
+        return f"the mail server refused the message ({error.smtp_code})"
+    except OSError:
+        raise
+    except Exception as error:
+        # Bad data or a bug that breaks one person's message must not stop the others'.
+        return f"the message could not be made ({error.__class__.__name__})"
+    return None
+
+
+def _record_failure(invitation_id: int, reason: str, report: SendReport) -> SendFailure:
     invitation = db.session.get(Invitation, invitation_id)
     invitation.send_failures += 1
-    db.session.commit()
-    report.refused += 1
+    failure = SendFailure(invitation.id, invitation.survey_id, invitation.wave, reason)
     if invitation.send_failures >= MAX_SEND_FAILURES:
         report.given_up += 1
+    db.session.commit()
+    report.failures.append(failure)
+    return failure

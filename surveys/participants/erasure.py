@@ -3,6 +3,10 @@
 What remains is one `Erasure` row saying that an erasure happened and how much it removed,
 never whose. Answers given on the anonymous public link carry no participant id and cannot
 be found by email; they were never linked to the person in the first place.
+
+The deleted rows' bytes go too: SQLite overwrites them (`secure_delete`, on every
+connection), and on PostgreSQL the touched tables are vacuumed once the caller commits.
+What neither can reach (WAL, backups) is in the README's production section.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 
-from ..extensions import db
+from ..extensions import db, vacuum_after_commit
 from ..models import (
     Contact,
     Draft,
@@ -21,6 +25,11 @@ from ..models import (
     PersonalLink,
     Response,
     StatusChange,
+)
+
+ERASED_TABLES = tuple(
+    model.__tablename__
+    for model in (PersonalLink, Draft, Response, Invitation, StatusChange, Contact, Participant)
 )
 
 
@@ -54,5 +63,6 @@ def erase(email: str) -> ErasureReport:
         delete(Participant).where(Participant.id.in_(ids)),
     ):
         db.session.execute(statement, execution_options={"synchronize_session": False})
+    vacuum_after_commit(db.session, ERASED_TABLES)
     db.session.add(Erasure(participants=len(ids), responses=responses))
     return ErasureReport(len(ids), responses)

@@ -22,6 +22,10 @@ from ..models import ROLES, STATUSES, Contact, Participant, Programme, StatusCha
 
 COLUMNS = ("email", "name", "role", "language", "status")
 MAX_NAME = 200
+# RFC 5321 4.5.3.1.1, counted in UTF-8 as an SMTPUTF8 server counts it. email-validator lets
+# longer local parts through unless strict (and then counts characters); many servers refuse
+# them, so such a row would only ever fail at send time.
+MAX_LOCAL_PART_BYTES = 64
 
 
 class ImportRefused(Exception):
@@ -129,6 +133,8 @@ def _check(line: int, values: dict[str, str]) -> tuple[str, Row | None]:
         email = normalise_email(values["email"])
     except EmailNotValidError:
         return "the email is not a valid address", None
+    if len(email.rpartition("@")[0].encode()) > MAX_LOCAL_PART_BYTES:
+        return f"the email has more than {MAX_LOCAL_PART_BYTES} bytes before the @", None
     role = values.get("role", "").lower() or "mentee"
     if role not in ROLES:
         return f"role must be one of {', '.join(ROLES)}", None
@@ -163,6 +169,12 @@ def find_or_create_programme(text: str) -> Programme:
     )
     if programme is None:
         code = re.sub(r"[^a-z0-9]+", "-", wanted.lower()).strip("-")[:64] or "programme"
+        taken = db.session.scalar(select(Programme).where(Programme.code == code))
+        if taken is not None:
+            raise ImportRefused(
+                f"a new programme {wanted!r} would get the code {code!r}, which "
+                f"{taken.name!r} has already; use that code, or another name"
+            )
         programme = Programme(code=code, name=wanted[:200])
         db.session.add(programme)
         db.session.flush()
