@@ -19,7 +19,7 @@ from .progress import progress_bar
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
 @click.option(
     "--k",
-    type=click.IntRange(min=2),
+    type=click.IntRange(min=2, max=1000),
     default=5,
     show_default=True,
     help="Every combination of quasi-identifiers covers at least k people.",
@@ -35,7 +35,7 @@ from .progress import progress_bar
 @click.option(
     "--l",
     "l_diversity",
-    type=click.IntRange(min=2),
+    type=click.IntRange(min=2, max=1000),
     help="Also require distinct l-diversity of every sensitive question, counted on the file.",
 )
 @click.option(

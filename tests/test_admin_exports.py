@@ -64,7 +64,9 @@ def test_an_analyst_downloads_a_csv_bundle_and_it_shows_in_the_history(
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"k": "1"}, "Number must be at least 2."),
+        ({"k": "1"}, "Number must be between 2 and 1000."),
+        ({"k": "9" * 400}, "Number must be between 2 and 1000."),
+        ({"l_diversity": "9" * 400}, "Number must be between 2 and 1000."),
         ({"k": "x"}, "Not a valid integer value."),
         ({"max_suppression": "2"}, "Number must be between 0 and 0.5."),
         ({"max_suppression": "nan"}, "Number must be between 0 and 0.5."),

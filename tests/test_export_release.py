@@ -372,7 +372,7 @@ def test_tables_show_regions_by_programme_and_year_and_hide_what_they_must(app, 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--k", "1"], "1 is not in the range x>=2"),
+        (["--k", "1"], "1 is not in the range 2<=x<=1000"),
         (["--max-suppression", "0.6"], "0.6 is not in the range 0<=x<=0.5"),
         (["--purpose", "gossip"], "there is no purpose 'gossip'"),
     ],

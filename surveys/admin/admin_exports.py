@@ -23,6 +23,9 @@ from . import bp
 
 HISTORY_ACTIONS = ("export", "export refused")
 HISTORY_LENGTH = 50
+# No release asks for groups larger than this; a bigger number is a slip (or an attack on
+# the arithmetic), not a privacy setting.
+MAX_K = 1000
 
 
 def _blank_to_none(value: str | None) -> str | None:
@@ -36,6 +39,14 @@ def _readable(form, field) -> None:
         raise StopValidation()
 
 
+def _comparable(form, field) -> None:
+    """WTForms' NumberRange tests a number for NaN as a float, and a whole number too
+    large for a float crashed it; any such number is out of range, so it stands in for
+    one that says so with NumberRange's own message."""
+    if isinstance(field.data, int) and abs(field.data) > 10**9:
+        field.data = 10**9 if field.data > 0 else -(10**9)
+
+
 class ExportForm(FlaskForm):
     """The options of `flask export`, with the same defaults and bounds."""
 
@@ -46,7 +57,7 @@ class ExportForm(FlaskForm):
     k = IntegerField(
         _l("k: every combination of demographics covers at least this many people"),
         default=5,
-        validators=[InputRequired(), _readable, NumberRange(min=2)],
+        validators=[InputRequired(), _readable, _comparable, NumberRange(min=2, max=MAX_K)],
     )
     max_suppression = FloatField(
         _l("Largest share of people whose demographics may be suppressed (0 to 0.5)"),
@@ -55,7 +66,7 @@ class ExportForm(FlaskForm):
     )
     l_diversity = IntegerField(
         _l("l: also require this many different sensitive answers in every group (optional)"),
-        validators=[Optional(), NumberRange(min=2)],
+        validators=[Optional(), _comparable, NumberRange(min=2, max=MAX_K)],
     )
     programme = StringField(
         _l("Only this programme (code, e.g. gsoc)"),
