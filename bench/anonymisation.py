@@ -98,21 +98,9 @@ def people_and_hierarchies(url: str, k: int):
     app = create_app()
     with app.app_context(), db.engine.connect() as connection:
         data, columns, definitions = pipeline.load_table(connection, "intake", options)
-    # The same steps as anonymise() up to the person table.
-    columns, _ = pipeline.drop_identifying(data, columns)
-    columns, _, generated = pipeline.bin_numbers(data, columns, pipeline.questions_of(definitions))
-    first = pipeline.release.first_rows(data)
-    columns = pipeline.derived.add_programme(data, columns, first)
-    period, period_column = pipeline.coarsen.period_column(data["_submitted_at"], first)
-    data["period"] = period
-    columns = [period_column, *columns]
-    generated["period"] = pipeline.coarsen.period_hierarchy(period)
-    extra = {name: dict(h) for name, h in options.hierarchies.items()}
-    for name, hierarchy in generated.items():
-        extra.setdefault(name, {})[purposes.DEFAULT_HIERARCHY] = hierarchy
-    columns, _ = pipeline.for_purpose(data, columns, purpose, extra)
-    qis = pipeline.quasi_identifiers(columns, definitions, purpose, extra)
-    people = pipeline.people_table(data, columns, qis).reset_index(drop=True)
+    prepared = pipeline.prepare(data, columns, definitions, options)
+    qis = prepared.qis
+    people = pipeline.people_table(data, prepared.columns, qis).reset_index(drop=True)
     hierarchies = {}
     for qi in qis:
         present = sorted(set(people[qi.name]))

@@ -415,15 +415,21 @@ def select_subset(
 # --- all together -------------------------------------------------------------------------
 
 
-def anonymise(
-    data: pd.DataFrame,
-    columns: list[Column],
-    definitions: dict[int, dict],
-    options: Options,
-    seed: int | None = None,
-) -> Anonymised:
-    """Every step after loading. Raises kanon.CannotAnonymise when k cannot be met and
-    purposes.PurposeError when the purpose does not fit this export."""
+@dataclass
+class Prepared:
+    """The table made ready for the search: its columns, quasi-identifiers and what left."""
+
+    columns: list[Column]
+    qis: list[kanon.QuasiIdentifier]
+    dropped: list[str]
+    period: pd.Series
+
+
+def prepare(
+    data: pd.DataFrame, columns: list[Column], definitions: dict[int, dict], options: Options
+) -> Prepared:
+    """Drop, bin, add programme and period, keep what the purpose needs, and find the
+    quasi-identifiers (rewriting `data` in place): every step before the search."""
     # Own copies: generalising rewrites codes and treatments.
     columns = [
         Column(
@@ -450,6 +456,20 @@ def anonymise(
     columns, unneeded = for_purpose(data, columns, purpose, extra, options.known_questions)
     follow_relevance(columns, definitions)
     qis = quasi_identifiers(columns, definitions, purpose, extra)
+    return Prepared(columns, qis, dropped + unbinned + unneeded, period)
+
+
+def anonymise(
+    data: pd.DataFrame,
+    columns: list[Column],
+    definitions: dict[int, dict],
+    options: Options,
+    seed: int | None = None,
+) -> Anonymised:
+    """Every step after loading. Raises kanon.CannotAnonymise when k cannot be met and
+    purposes.PurposeError when the purpose does not fit this export."""
+    prepared = prepare(data, columns, definitions, options)
+    columns, qis, period, purpose = prepared.columns, prepared.qis, prepared.period, options.purpose
     # Tables count the answers as given, of everybody the survey's release is made from:
     # the same tables in every release of the survey, so none can be set against another.
     asked = [c.name for c in columns if c.privacy == "quasi_identifier"]
@@ -544,9 +564,7 @@ def anonymise(
         "lattice_nodes_evaluated": recoding.evaluated,
         "information_kept": information,
         "l_diversity": None,
-        "dropped": dropped
-        + unbinned
-        + unneeded
+        "dropped": prepared.dropped
         + removed_columns
         + ["response ids", "participant ids", "submission times", "locale"],
         "period": [periods[0], periods[-1]] if periods else None,
