@@ -122,6 +122,54 @@ def test_the_right_password_is_refused_too_while_its_account_is_throttled(app, s
     assert attempt(guesser, email, STAFF_PASSWORD, office) == 429
 
 
+def sign_out(client) -> None:
+    client.post("/admin/logout", data={"csrf_token": csrf_of(client.get("/admin/").text)})
+
+
+def test_a_browser_that_signed_in_before_is_not_locked_out_by_a_guesser_at_its_address(app, staff):
+    """OWASP's device cookies: the owner's browser is counted on its own."""
+    email = staff("admin")
+    office = {"REMOTE_ADDR": "10.1.1.5"}
+    owner = app.test_client()
+    assert attempt(owner, email, STAFF_PASSWORD, office) == 302
+    sign_out(owner)
+    # Someone at the same address guesses until refused; the right password from their
+    # browser is refused too (no oracle) ...
+    guesser = app.test_client()
+    assert [attempt(guesser, email, "guess", office) for _ in range(6)] == [401] * 5 + [429]
+    assert attempt(guesser, email, STAFF_PASSWORD, office) == 429
+    # ... but the owner's browser, with its device cookie, gets in.
+    assert attempt(owner, email, STAFF_PASSWORD, office) == 302
+
+
+def test_a_device_cookie_counts_only_for_its_own_account_and_only_if_genuine(app, staff):
+    email = staff("admin")
+    other = staff("analyst", "colleague@pathways.test")
+    office = {"REMOTE_ADDR": "10.1.1.6"}
+    colleague = app.test_client()
+    assert attempt(colleague, other, STAFF_PASSWORD, office) == 302
+    sign_out(colleague)
+    cookie = colleague.get_cookie("pathways_device", path="/admin/login")
+    assert cookie is not None and cookie.http_only and email not in cookie.value
+    # The colleague's cookie does not lift the address's limit on the admin's account.
+    assert [attempt(colleague, email, "guess", office) for _ in range(6)] == [401] * 5 + [429]
+    # A cookie altered by hand is no cookie at all.
+    forger = app.test_client()
+    forger.set_cookie("pathways_device", cookie.value[:-2] + "xx", path="/admin/login")
+    assert attempt(forger, email, STAFF_PASSWORD, office) == 429
+
+
+def test_a_browser_with_a_device_cookie_gets_only_its_own_few_guesses(app, staff):
+    email = staff("admin")
+    owner, home = app.test_client(), {"REMOTE_ADDR": "10.1.1.7"}
+    assert attempt(owner, email, STAFF_PASSWORD, home) == 302
+    sign_out(owner)
+    assert [attempt(owner, email, "guess", home) for _ in range(6)] == [401] * 5 + [429]
+    assert attempt(owner, email, STAFF_PASSWORD, home) == 429
+    # Another browser at the same address was not charged for the device's guesses.
+    assert attempt(app.test_client(), email, STAFF_PASSWORD, home) == 302
+
+
 def test_the_right_password_forgives_the_owners_typos(app, staff):
     email = staff("admin")
     home = {"REMOTE_ADDR": "10.1.1.4"}

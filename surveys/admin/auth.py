@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..extensions import db, limiter
 from ..models import User, utcnow
-from . import bp
+from . import bp, devices
 from .access import audit
 
 
@@ -54,20 +54,29 @@ def _counted(limits: str, key: tuple[str, ...]) -> bool:
     return all(limiter.limiter.hit(limit, *key) for limit in parse_many(limits))
 
 
-def _may_try(email: str) -> bool:
+def _may_try(email: str, device: str | None) -> bool:
     """Count this attempt before its password is checked, atomically (so attempts sent in
     parallel gain nothing); False when this address has tried too often, for this account
-    or in all."""
+    or in all. A browser the account signed in from before (`device`) is counted on its
+    own, so what others typed from the same address never locks it out (devices.py)."""
     if not limiter.enabled:
         return True
+    if device is not None:
+        return _counted(ACCOUNT_LIMIT, _device_key(device))
     return _counted(ACCOUNT_LIMIT, _sign_in_key(email)) and _counted(ADDRESS_LIMIT, _sign_in_key())
 
 
-def _forget_attempts(email: str) -> None:
+def _device_key(device: str) -> tuple[str, ...]:
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX")
+    return (prefix, "sign-in device", device) if prefix else ("sign-in device", device)
+
+
+def _forget_attempts(email: str, device: str | None) -> None:
     """After the right password: the owner's earlier typos from here stop counting."""
     if limiter.enabled:
+        key = _sign_in_key(email) if device is None else _device_key(device)
         for limit in parse_many(ACCOUNT_LIMIT):
-            limiter.limiter.clear(limit, *_sign_in_key(email))
+            limiter.limiter.clear(limit, *key)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -78,11 +87,12 @@ def login():
     status = 200
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        device = devices.device_of(user)
         # Refused alike whether the password is right: an answer that differed would
         # let a throttled guesser go on guessing.
-        if not _may_try(email):
+        if not _may_try(email, device):
             abort(429)
-        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
         hashed = user.password_hash if user else _dummy_hash()
         if check_password_hash(hashed, form.password.data) and user and user.active:
             session.permanent = True  # the cookie expires (SESSION_LIFETIME)
@@ -90,8 +100,10 @@ def login():
             user.last_sign_in_at = utcnow()
             audit("sign in", actor=user.email)
             db.session.commit()
-            _forget_attempts(email)
-            return redirect(_safe_next() or url_for("admin.home"))
+            _forget_attempts(email, device)
+            response = redirect(_safe_next() or url_for("admin.home"))
+            devices.remember(response, user)
+            return response
         audit("failed sign-in", actor=user.email if user else UNKNOWN_ACCOUNT)
         db.session.commit()
         form.password.errors.append(_l("The email or the password is not right."))
