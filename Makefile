@@ -10,7 +10,7 @@ LOCALES := en es pt_BR fr sw ar
 CATALOGS := $(foreach l,$(LOCALES),i18n/translations/$(l)/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test lint format clean i18n bench
+.PHONY: run test test-fast lint format clean i18n bench
 
 # The virtualenv is rebuilt when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -38,9 +38,17 @@ run: $(BIN)/.installed $(COMPILED)
 	@echo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# The layers (docs/architecture.md, .importlinter) and the types are checked before the suite.
 test: $(BIN)/.installed $(COMPILED)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The suite without the tests marked slow or browser: for the edit-test loop.
+test-fast: $(BIN)/.installed $(COMPILED)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
 
 # Load and fault checks, then the submission benchmark, on loopback (needs PostgreSQL);
 # prints a table and writes bench/results.md. Takes a few minutes.
@@ -52,6 +60,7 @@ bench: $(BIN)/.installed $(COMPILED)
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(BIN)/.installed
 	$(BIN)/ruff format .

@@ -169,7 +169,7 @@ def _session_serializer(secret_key: str):
 
 
 def submission_key(token: str) -> str:
-    """The stored response's key for a draft token (surveys.responding.token_hash)."""
+    """The stored response's key for a draft token (surveys.answering.drafts.token_hash)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 

@@ -1,8 +1,12 @@
 """The anonymised export pipeline: pure functions over pandas DataFrames.
 
 Nothing here imports Flask, so the pipeline can be tested on its own. This package's
-top level stays light (no pandas), so the web app and CLI start fast; the steps live in
-`flatten`, `kanon`, `pipeline`, `aggregates`, and the files in `writers` and `bundle`.
+top level stays light (no pandas), so the web app and CLI start fast. `pipeline` runs the
+steps, each in a module of its own: `load` and `flatten` (the flat table), `prepare`,
+`coarsen` and `derived` (what leaves, and how coarse), `kanon` (the search), `release`
+(the cells written), `people` (classes, subsets, pseudonyms), `tables` and `aggregates`
+(the summary tables), `methodology`; then the files, in `writers` and `bundle`, counted
+again by `verify`. `definitions` says what the steps read of a survey definition.
 """
 
 # The data file formats of a bundle.

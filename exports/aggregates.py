@@ -295,7 +295,7 @@ def _levels(values: pd.Series) -> tuple[np.ndarray, list[Hashable]]:
             levels = sorted(observed)
         except TypeError:  # mixed types cannot be ordered: keep the order first seen
             levels = observed
-        positions = pd.Index(levels, dtype=object).get_indexer(values.astype(object))
+        positions = pd.Index(levels, dtype=object).get_indexer(pd.Index(values.astype(object)))
     if TOTAL in levels:
         raise ValueError(f"{values.name!r} has a value {TOTAL!r}, which would clash with totals")
     missing = positions < 0

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import Column
+from .definitions import HierarchyLevel
 
 PERIOD = "period"
 # Years of submission grouped in spans of this many years at the coarsest period level.
@@ -41,7 +42,7 @@ def binned(values: pd.Series, edges: Sequence[float], integer: bool) -> pd.Serie
     return pd.Series(pd.Categorical(out, categories=codes), index=values.index)
 
 
-def bin_hierarchy(edges: Sequence[float], integer: bool) -> list[dict]:
+def bin_hierarchy(edges: Sequence[float], integer: bool) -> list[HierarchyLevel]:
     """One level that merges neighbouring bins pairwise (the bin under the lowest edge
     stays apart)."""
     codes = bin_codes(edges, integer)
@@ -82,7 +83,7 @@ def period_column(times: pd.Series, first: np.ndarray) -> tuple[pd.Series, Colum
     return values.astype("category"), column
 
 
-def period_hierarchy(values: pd.Series) -> list[dict]:
+def period_hierarchy(values: pd.Series) -> list[HierarchyLevel]:
     """Year-quarter -> year -> spans of YEAR_SPAN years."""
     present = sorted(str(v) for v in values.dropna().unique())
     years = {v: v.split("-")[0] for v in present}

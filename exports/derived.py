@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from .columns import Column
+from .definitions import HierarchyLevel
 
 INCOME_GROUP = "country_income_group"
 COUNTRY = "country"
@@ -24,14 +26,14 @@ INCOME_GROUP_LABELS = {
     "UM": "Upper middle income",
     "H": "High income",
 }
-INCOME_GROUP_HIERARCHY = [
+INCOME_GROUP_HIERARCHY: list[HierarchyLevel] = [
     {
         "level": "two_groups",
         "map": {"L": "L-LM", "LM": "L-LM", "UM": "UM-H", "H": "UM-H"},
         "labels": {"L-LM": "Low or lower middle income", "UM-H": "Upper middle or high income"},
     }
 ]
-HIERARCHIES = {INCOME_GROUP: INCOME_GROUP_HIERARCHY}
+HIERARCHIES: dict[str, list[HierarchyLevel]] = {INCOME_GROUP: INCOME_GROUP_HIERARCHY}
 
 
 def add_income_group(
@@ -66,7 +68,7 @@ def add_income_group(
 PROGRAMME = "programme"
 
 
-def add_programme(data: pd.DataFrame, columns: list[Column], first) -> list[Column]:
+def add_programme(data: pd.DataFrame, columns: list[Column], first: np.ndarray) -> list[Column]:
     """The programme each person took part in — as registered for participants, as
     answered for anonymous intakes — once per person, in their first row.
 

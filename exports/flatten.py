@@ -9,12 +9,16 @@ is what makes waves comparable.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from .columns import Column
+from .definitions import Definition, Question, Text
+
+# The compact, nullable pandas dtype of each kind of column.
+Dtype = Literal["Int8", "Int64", "Float64", "boolean", "category", "string"]
 
 # The form layer's suffix for an "other, please say" text (kept in step with forms/types).
 OTHER_SUFFIX = "_other"
@@ -23,19 +27,19 @@ NO_ANSWER = {"note"}
 TEXT_TYPES = {"text", "long_text"}
 
 
-def _label(text_by_lang: dict | None, definition: dict) -> str:
+def _label(text_by_lang: Text | None, definition: Definition) -> str:
     texts = text_by_lang or {}
     return texts.get(definition["default_language"]) or next(iter(texts.values()), "")
 
 
-def _codes(definition: dict, question: dict) -> dict[str, str]:
+def _codes(definition: Definition, question: Question) -> dict[str, str]:
     return {
         choice["code"]: _label(choice["label"], definition)
-        for choice in definition["choices"].get(question["list"], [])
+        for choice in definition["choices"].get(question["list"] or "", [])
     }
 
 
-def columns_of(definition: dict) -> list[Column]:
+def columns_of(definition: Definition) -> list[Column]:
     """The columns one survey's answers flatten to, in the order the questions are asked."""
     columns: list[Column] = []
     for page in definition["pages"]:
@@ -45,7 +49,6 @@ def columns_of(definition: dict) -> list[Column]:
                 continue
             title = _label(question["label"], definition)
             privacy = "never" if question.get("export") == "never" else question["privacy"]
-            common = {"question": name, "privacy": privacy}
             if kind == "select_multiple":
                 for code, label in _codes(definition, question).items():
                     columns.append(
@@ -54,21 +57,29 @@ def columns_of(definition: dict) -> list[Column]:
                             f"{title}: {label}",
                             "integer",
                             codes={"0": "not chosen", "1": "chosen"},
-                            **common,
+                            question=name,
+                            privacy=privacy,
                         )
                     )
             elif kind == "select_one":
                 columns.append(
-                    Column(name, title, "string", _codes(definition, question), **common)
+                    Column(
+                        name,
+                        title,
+                        "string",
+                        _codes(definition, question),
+                        question=name,
+                        privacy=privacy,
+                    )
                 )
             elif kind == "integer":
-                columns.append(Column(name, title, "integer", **common))
+                columns.append(Column(name, title, "integer", question=name, privacy=privacy))
             elif kind == "decimal":
-                columns.append(Column(name, title, "number", **common))
+                columns.append(Column(name, title, "number", question=name, privacy=privacy))
             elif kind == "date":
-                columns.append(Column(name, title, "date", **common))
+                columns.append(Column(name, title, "date", question=name, privacy=privacy))
             elif kind == "consent":
-                columns.append(Column(name, title, "boolean", **common))
+                columns.append(Column(name, title, "boolean", question=name, privacy=privacy))
             else:  # text, long_text: free text by nature, whatever the definition says
                 free = "never" if privacy == "never" else "free_text"
                 columns.append(Column(name, title, "string", question=name, privacy=free))
@@ -158,7 +169,7 @@ def _code_columns(
         answered = values.map(lambda v: isinstance(v, list)).to_numpy(dtype=bool)
         picks = values[answered].explode().dropna()
         codes = pd.Index([name[len(question) + 2 :] for name in names])
-        which = codes.get_indexer(picks.astype(str))
+        which = codes.get_indexer(pd.Index(picks.astype(str)))
         known = which >= 0  # a code the version does not list has no column
         chosen[picks.index.to_numpy()[known], which[known]] = 1
     return {
@@ -199,7 +210,7 @@ def typed_series(series: pd.Series | None, column: Column, count: int = 0) -> pd
     return series.astype(dtype)
 
 
-def dtype_of(column: Column) -> str:
+def dtype_of(column: Column) -> Dtype:
     if column.type == "integer":
         return "Int8" if column.codes == {"0": "not chosen", "1": "chosen"} else "Int64"
     if column.type == "number":

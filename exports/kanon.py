@@ -19,12 +19,15 @@ their head counts, so the search costs little even for a million responses.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
 
 from .columns import SUPPRESSED
+from .definitions import HierarchyLevel
 
 MISSING = "missing"
 # The most lattice nodes the exact best-first search looks at before it settles for the
@@ -33,6 +36,9 @@ MAX_NODES = 5000
 # Separators that no code can contain: between a multi-select's codes, between waves.
 CODE_SEPARATOR = "\x1f"
 WAVE_SEPARATOR = "\x1e"
+
+# A node of the lattice: one level per quasi-identifier.
+Node = tuple[int, ...]
 
 
 @dataclass
@@ -58,13 +64,16 @@ class QuasiIdentifier:
     def from_hierarchy(
         cls,
         name: str,
-        hierarchy: list[dict] | None,
+        hierarchy: Sequence[HierarchyLevel] | None,
         multi: bool = False,
         weight: float = 1.0,
         keep: str | None = None,
-    ):
+    ) -> QuasiIdentifier:
         """From a code list's hierarchy: each level maps the previous level's codes."""
-        levels, maps, labels, current = ["original"], [{}], [{}], {}
+        levels: list[str] = ["original"]
+        maps: list[dict[str, str]] = [{}]
+        labels: list[dict[str, str]] = [{}]
+        current: dict[str, str] = {}
         for step in hierarchy or []:
             mapping = step["map"]
             if not current:
@@ -116,7 +125,7 @@ class Result:
     k: int
     levels: dict[str, str]  # quasi-identifier -> chosen level name
     level_index: dict[str, int]
-    suppressed: set = field(default_factory=set)  # person keys suppressed
+    suppressed: set[str] = field(default_factory=set)  # person keys suppressed
     k_achieved: int = 0
     people: int = 0
     evaluated: int = 0  # lattice nodes looked at
@@ -126,18 +135,30 @@ class CannotAnonymise(Exception):
     """Fewer than k people in all: no generalisation can hide anyone."""
 
 
-def _encodings(people: pd.DataFrame, qis: list[QuasiIdentifier]) -> dict:
+# (quasi-identifier, level) -> a value per distinct row, or how many distinct values.
+Codes = dict[tuple[str, int], np.ndarray]
+Distinct = dict[tuple[str, int], int]
+
+
+def _encodings(people: pd.DataFrame, qis: list[QuasiIdentifier]) -> tuple[Codes, Distinct]:
     """Integer codes of every distinct row at every level, and how many distinct values."""
-    codes, distinct = {}, {}
+    codes: Codes = {}
+    distinct: Distinct = {}
     for qi in qis:
         for level in range(qi.top + 1):
             encoded, uniques = pd.factorize(qi.generalise_all(people[qi.name], level))
             codes[qi.name, level] = encoded
             distinct[qi.name, level] = len(uniques)
-    return {"codes": codes, "distinct": distinct}
+    return codes, distinct
 
 
-def _class_sizes(node: tuple, qis, codes, distinct, weights) -> np.ndarray:
+def _class_sizes(
+    node: Node,
+    qis: Sequence[QuasiIdentifier],
+    codes: Codes,
+    distinct: Distinct,
+    weights: np.ndarray,
+) -> np.ndarray:
     """Size (people) of the class each distinct row falls in under this node."""
     key = np.zeros(len(weights), dtype=np.int64)
     radix = 1
@@ -197,8 +218,7 @@ def best_node(
     combo_of_person = grouped.ngroup().to_numpy()
     combos = grouped.size().reset_index()
     weights = combos[0].to_numpy(dtype=np.float64)
-    enc = _encodings(combos, qis)
-    codes = enc["codes"]
+    codes, distinct = _encodings(combos, qis)
 
     entropy = {
         key: _entropy(np.bincount(encoded, weights=weights)) for key, encoded in codes.items()
@@ -206,12 +226,12 @@ def best_node(
 
     # Only levels that merge something in this data count: a level that leaves every
     # present value apart gives the same classes as the one below it (no plateaus to walk).
-    steps = [_effective_levels(qi, enc["distinct"], keep is None or qi.name in keep) for qi in qis]
+    steps = [_effective_levels(qi, distinct, keep is None or qi.name in keep) for qi in qis]
 
-    def levels_of(node: tuple) -> tuple:
+    def levels_of(node: Node) -> Node:
         return tuple(step[i] for step, i in zip(steps, node, strict=True))
 
-    def loss(node: tuple) -> float:
+    def loss(node: Node) -> float:
         """The share of each column's information the generalisation removes (Shannon
         entropy before minus after, over before), weighted by what the release's purpose
         values and summed: keeping a column at half its detail costs half its weight,
@@ -222,11 +242,11 @@ def best_node(
             if entropy[qi.name, 0] > 0
         )
 
-    def small_of(node: tuple) -> np.ndarray:
-        return _class_sizes(levels_of(node), qis, codes, enc["distinct"], weights) < k
+    def small_of(node: Node) -> np.ndarray:
+        return _class_sizes(levels_of(node), qis, codes, distinct, weights) < k
 
-    def qualifies(node: tuple) -> bool:
-        return weights[small_of(node)].sum() <= allowed
+    def qualifies(node: Node) -> bool:
+        return bool(weights[small_of(node)].sum() <= allowed)
 
     # An upper bound first: from the top node (everyone alike), lower one column at a time,
     # always the one that keeps most information, while the node still qualifies. It
@@ -268,13 +288,20 @@ def best_node(
     return levels_of(chosen), small_of(chosen)[combo_of_person], evaluated + searched
 
 
-def _person_class_sizes(people: pd.DataFrame, qis: list[QuasiIdentifier], node) -> np.ndarray:
+def _person_class_sizes(people: pd.DataFrame, qis: list[QuasiIdentifier], node: Node) -> np.ndarray:
     """Each person's class size under a node."""
     if not qis:
         return np.full(len(people), len(people))
     keys = released(people, qis, np.tile(np.asarray(node), (len(people), 1)))
     sizes = keys.groupby(list(keys.columns), sort=False)[keys.columns[0]].transform("size")
     return sizes.to_numpy()
+
+
+class RecodingPass(TypedDict):
+    """One pass of local recoding: how many people it placed, at which levels."""
+
+    people: int
+    generalisation: dict[str, str]
 
 
 @dataclass
@@ -286,12 +313,21 @@ class Recoding:
     """
 
     levels: np.ndarray
-    passes: list[dict] = field(default_factory=list)
+    passes: list[RecodingPass] = field(default_factory=list)
     evaluated: int = 0
 
-    def suppressed(self, qis: list[QuasiIdentifier]) -> np.ndarray:
-        tops = np.asarray([qi.top for qi in qis])
-        return (self.levels == tops).all(axis=1) if len(qis) else np.zeros(len(self.levels), bool)
+    def suppressed(self, qis: Sequence[QuasiIdentifier]) -> np.ndarray:
+        return at_top(self.levels, qis)
+
+
+def at_top(levels: np.ndarray, qis: Sequence[QuasiIdentifier]) -> np.ndarray:
+    """Which people (rows of `levels`) have every quasi-identifier at its top level: the
+    suppressed."""
+    tops = np.asarray([qi.top for qi in qis], dtype=np.int64)
+    if not len(qis):
+        return np.zeros(len(levels), dtype=bool)
+    all_top: np.ndarray = (levels == tops).all(axis=1)
+    return all_top
 
 
 def recode(
@@ -379,7 +415,7 @@ def hide_among_k(
     Nobody's record leaves the release: a release that left out its rarest people would,
     beside any other release or its own tables, tell their answers by difference."""
     tops = np.asarray([qi.top for qi in qis], dtype=np.int64)
-    suppressed = (levels == tops).all(axis=1) if len(qis) else np.zeros(len(levels), bool)
+    suppressed = at_top(levels, qis)
     need = k - int(suppressed.sum())
     if not suppressed.any() or need <= 0:
         return levels
@@ -407,7 +443,7 @@ def hide_among_k(
     return levels
 
 
-def _effective_levels(qi: QuasiIdentifier, distinct: dict, keep: bool = True) -> list[int]:
+def _effective_levels(qi: QuasiIdentifier, distinct: Distinct, keep: bool = True) -> list[int]:
     """The levels at which this column's present values merge further (0 always), up to
     the coarsest the purpose accepts when `keep`."""
     kept = [0]

@@ -1,4 +1,5 @@
-"""Read responses for an export, in chunks, with SQLAlchemy Core only (no Flask, no models).
+"""Read responses for an export, in chunks, with SQLAlchemy Core only (no Flask, no models),
+into one flat table (`read_table`).
 
 Only what an export may use is selected: answers, the survey version, the wave, the
 submission time, and the participant's opaque id with their programme and term. The
@@ -7,13 +8,19 @@ contacts table is never named here. People who withdrew their consent are left o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
+import pandas as pd
 from sqlalchemy import JSON, Connection, DateTime, Row, Text, cast, column, or_, select, table
 from sqlalchemy.dialects.postgresql import JSONB
+
+from .columns import Column
+from .definitions import Definition, Definitions
+from .flatten import columns_of, flat_columns, frame_of, joined, merge_columns
 
 # The same column types as the models, so JSON and times come back as Python values.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -52,20 +59,99 @@ class Source:
     anonymous_versions: tuple[int, ...] = ()
 
 
-def definitions(connection: Connection, source: Source) -> dict[int, dict]:
+# The meta columns a flat table starts with; none of them is ever exported as is.
+META = ("_person", "_wave", "_submitted_at", "_programme", "_term")
+# An answer and the row it came with.
+Record = tuple[Row[Any], dict[str, Any]]
+
+
+def read_table(
+    connection: Connection, source: Source, progress: Callable[[int], None] = lambda n: None
+) -> tuple[pd.DataFrame, list[Column], Definitions]:
+    """All responses to export as one flat table (meta columns first), chunk by chunk, with
+    its columns and the definitions read. LookupError when there is no such survey."""
+    found = definitions(connection, source)
+    if not found:
+        raise LookupError(f"no survey {source.survey_id!r}")
+    source = dataclasses.replace(source, anonymous_versions=tuple(answerable_anonymously(found)))
+    per_version = {vid: columns_of(d) for vid, d in found.items()}
+    # The exported survey's own questions first, newest version first; then follow-ups.
+    order = sorted(per_version, key=lambda v: (found[v]["id"] != source.survey_id, -v))
+    columns = merge_columns(per_version[vid] for vid in order)
+    frames, read = [], 0
+    for chunk in chunks(connection, source, list(found)):
+        kept = list(zip(chunk, decode_answers(chunk), strict=True))
+        if kept:
+            frames.append(_flat_chunk(kept, found, per_version, columns))
+        read += len(chunk)
+        progress(read)
+    if not frames:
+        frames.append(_flat_chunk([], found, per_version, columns))
+    data = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    for described in columns:
+        if described.codes is not None and described.type == "string":
+            data[described.name] = data[described.name].astype("category")
+    return data, columns, found
+
+
+def _flat_chunk(
+    records: list[Record],
+    found: Definitions,
+    per_version: dict[int, list[Column]],
+    columns: list[Column],
+) -> pd.DataFrame:
+    """Some responses (row, answers) as rows: the meta columns, then every column."""
+    by_version: dict[int, list[Record]] = {}
+    for record in records:
+        by_version.setdefault(record[0].survey_version_id, []).append(record)
+    parts: list[dict[str, Any]] = []
+    sizes: list[int] = []
+    for version_id, mine in by_version.items():
+        definition = found[version_id]
+        part: dict[str, Any] = {
+            "_person": [r.public_id or f"response-{r.id}" for r, _ in mine],
+            "_wave": [r.wave or definition["id"] for r, _ in mine],
+            "_submitted_at": [r.submitted_at for r, _ in mine],
+            "_programme": [
+                r.programme or _answered_programme(answers, definition) for r, answers in mine
+            ],
+            "_term": [r.term for r, _ in mine],
+        }
+        part.update(flat_columns([answers for _, answers in mine], per_version[version_id]))
+        parts.append(part)
+        sizes.append(len(mine))
+    if not parts:
+        parts, sizes = [{}], [0]
+    meta_columns = [Column(name, "") for name in META if name != "_submitted_at"]
+    frame = frame_of(parts, sizes, meta_columns + columns)
+    times = joined([part.get("_submitted_at") for part in parts], sizes)
+    frame.insert(2, "_submitted_at", None if times is None else pd.to_datetime(times, utc=True))
+    return frame
+
+
+def _answered_programme(answers: dict[str, Any], definition: Definition) -> str | None:
+    question = definition.get("programme_question")
+    value = answers.get(question) if question else None
+    return value if isinstance(value, str) else None
+
+
+def definitions(connection: Connection, source: Source) -> Definitions:
     """Survey version id -> definition, for the survey and (when asked) its follow-ups."""
     rows = connection.execute(
         select(survey_versions.c.id, survey_versions.c.survey_id, survey_versions.c.definition)
     )
-    chosen = {}
-    for version_id, survey_id, definition in rows:
+    chosen: Definitions = {}
+    for row in rows:
+        definition: Definition = row.definition
         wave = (definition.get("schedule") or {}).get("wave") or ""
-        if survey_id == source.survey_id or (source.with_followups and wave.startswith("followup")):
-            chosen[version_id] = definition
+        if row.survey_id == source.survey_id or (
+            source.with_followups and wave.startswith("followup")
+        ):
+            chosen[row.id] = definition
     return chosen
 
 
-def answerable_anonymously(definitions: dict[int, dict]) -> list[int]:
+def answerable_anonymously(definitions: Definitions) -> list[int]:
     """The versions whose survey's newest version says `public: true`: only their answers
     without a participant are exported. A follow-up or mentor survey is answered through
     personal links; anything answered at its public address before it closed stays out."""
@@ -81,7 +167,9 @@ def answerable_anonymously(definitions: dict[int, dict]) -> list[int]:
     return [vid for vid, definition in definitions.items() if definition["id"] in public]
 
 
-def chunks(connection: Connection, source: Source, version_ids: list[int]) -> Iterator[list[Row]]:
+def chunks(
+    connection: Connection, source: Source, version_ids: list[int]
+) -> Iterator[Sequence[Row[Any]]]:
     """Responses as rows, `chunk_size` at a time, read with a server-side cursor.
 
     `answers` comes as JSON text: decoding it in bulk (`decode_answers`) is several times
@@ -118,6 +206,6 @@ def chunks(connection: Connection, source: Source, version_ids: list[int]) -> It
     yield from result.partitions()
 
 
-def decode_answers(rows: list[Row]) -> list[dict[str, Any]]:
+def decode_answers(rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
     """Each row's answers as a dict."""
     return [orjson.loads(row.answers) for row in rows]

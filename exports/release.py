@@ -21,6 +21,9 @@ import pandas as pd
 from .columns import SUPPRESSED, Column
 from .kanon import QuasiIdentifier
 
+# A multi-select column written at some level: the original codes it joins, its cells.
+Written = tuple[frozenset[str], pd.Series]
+
 
 def first_rows(data: pd.DataFrame) -> np.ndarray:
     """Which row is each person's first: their earliest submitted answers (the intake,
@@ -45,7 +48,7 @@ def write(
     (the level of the row's person for quasi-identifier j); returns the columns and the
     names of those left out because everybody's are at the top."""
     first = first_rows(data)
-    removed = []
+    removed: list[str] = []
     for j, qi in enumerate(qis):
         levels = row_levels[:, j]
         mine = [c for c in columns if c.question == qi.name]
@@ -94,7 +97,7 @@ def _write_multi(
     mine = [c for c in columns if c.question == qi.name]
     originals = {c.name.split("__", 1)[1]: c.name for c in mine}
     title = mine[0].title.split(": ")[0]
-    written: dict[str, tuple[frozenset, pd.Series]] = {}
+    written: dict[str, Written] = {}
     for level in np.unique(levels):
         if level == qi.top:
             continue
@@ -111,19 +114,19 @@ def _write_multi(
     for column in mine:
         del data[column.name]
     new_columns = []
-    for name, (members, series) in written.items():
+    for name, (joins, series) in written.items():
         data[name] = series
         label = name.split("__", 1)[1]
         new_columns.append(
             Column(
                 name,
-                f"{title}: {label}" if len(members) > 1 else _title_of(mine, originals, members),
+                f"{title}: {label}" if len(joins) > 1 else _title_of(mine, originals, joins),
                 "integer",
                 codes={"0": "not chosen", "1": "chosen"},
                 question=qi.name,
                 privacy=mine[0].privacy,
                 treatment=[_treated(qi, levels)]
-                + ([f"any of {', '.join(sorted(members))}"] if len(members) > 1 else []),
+                + ([f"any of {', '.join(sorted(joins))}"] if len(joins) > 1 else []),
             )
         )
     at = columns.index(mine[0])
@@ -132,18 +135,25 @@ def _write_multi(
 
 
 def _column_name(
-    question: str, code: str, members: frozenset, originals: dict, written: dict
+    question: str,
+    code: str,
+    members: frozenset[str],
+    originals: dict[str, str],
+    written: dict[str, Written],
 ) -> str:
     """`question__code`, unless that name already means other codes (an original code's
     column, or another level's group): then the codes it joins, `a_or_b`."""
     name = f"{question}__{code}"
-    meaning = frozenset([code]) if code in originals else written.get(name, (members,))[0]
+    if code in originals:
+        meaning = frozenset([code])
+    else:
+        meaning = written[name][0] if name in written else members
     if meaning == members:
         return name
     return f"{question}__{'_or_'.join(sorted(members))}"
 
 
-def _title_of(mine: list[Column], originals: dict, members: frozenset) -> str:
+def _title_of(mine: list[Column], originals: dict[str, str], members: frozenset[str]) -> str:
     (code,) = members
     return next(c.title for c in mine if c.name == originals[code])
 
@@ -156,3 +166,14 @@ def _treated(qi: QuasiIdentifier, levels: np.ndarray) -> str:
     return "generalised person by person (local recoding) to levels " + ", ".join(
         repr(name) for name in names
     )
+
+
+def prune_codes(data: pd.DataFrame, columns: list[Column]) -> None:
+    """A coded column lists only the codes its released cells hold: a code list's rare
+    code, held by someone whose value was generalised or suppressed, would otherwise
+    say that such a person took part."""
+    for column in columns:
+        if column.codes is None or column.type != "string":
+            continue
+        present = set(data[column.name].dropna().astype(str).unique())
+        column.codes = {code: label for code, label in column.codes.items() if code in present}

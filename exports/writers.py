@@ -13,9 +13,9 @@ import hashlib
 import io
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 import pandas as pd
 import pyarrow as pa
@@ -54,7 +54,12 @@ STATA_RESERVED = frozenset(
 # Control characters an xlsx file cannot hold (openpyxl refuses them); tab, LF, CR stay.
 XLSX_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 _STATA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
-_PANDAS_TYPES = {"string": "str", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
+_PANDAS_TYPES: dict[str, Literal["str", "Int64", "Float64", "boolean"]] = {
+    "string": "str",
+    "integer": "Int64",
+    "number": "Float64",
+    "boolean": "boolean",
+}
 # Which dtypes already suit each type (any integer width, nullable or not, is an integer).
 _ACCEPTS: dict[str, Callable[[Any], bool]] = {
     "string": lambda dtype: isinstance(dtype, pd.StringDtype),
@@ -325,7 +330,7 @@ def write_dta(frame: pd.DataFrame, columns: list[Column], target: IO[bytes]) -> 
     """
     names = stata_names([c.name for c in columns])
     converted: dict[str, pd.Series] = {}
-    value_labels: dict[str, dict[int, str]] = {}
+    value_labels: dict[Hashable, dict[float, str]] = {}
     for column in columns:
         values = frame[column.name]
         if column.type == "string" and column.codes is not None:
@@ -348,7 +353,7 @@ def write_dta(frame: pd.DataFrame, columns: list[Column], target: IO[bytes]) -> 
     )
 
 
-def _value_labelled(values: pd.Series, column: Column) -> tuple[pd.Series, dict[int, str]]:
+def _value_labelled(values: pd.Series, column: Column) -> tuple[pd.Series, dict[float, str]]:
     """Integer-code a coded text column and return the integer -> label map.
 
     Integers follow the order of the survey's codes; codes the data holds beyond those
@@ -359,7 +364,7 @@ def _value_labelled(values: pd.Series, column: Column) -> tuple[pd.Series, dict[
     for code in extra:
         codes[code] = code
     numbers = {code: number for number, code in enumerate(codes, start=1)}
-    labels = {numbers[code]: label or code for code, label in codes.items()}
+    labels: dict[float, str] = {numbers[code]: label or code for code, label in codes.items()}
     # Stata refuses a label that two values share; the code tells them apart.
     shared = {label for label in labels.values() if list(labels.values()).count(label) > 1}
     labels = {
@@ -379,7 +384,9 @@ def _long_text_columns(stata: pd.DataFrame) -> list[str]:
         # Up to 4 bytes per character: count bytes only when characters could overflow.
         if values.str.len().max() * 4 <= STATA_STR_BYTES:
             continue
-        if values.dropna().str.encode("utf-8").str.len().max() > STATA_STR_BYTES:
+        encoded = values.dropna().str.encode("utf-8")
+        # pandas-stubs types `.str` of bytes without `len`, which pandas has for bytes too.
+        if encoded.str.len().max() > STATA_STR_BYTES:  # type: ignore[misc]
             long_text.append(name)
     return long_text
 

@@ -19,8 +19,9 @@ from wtforms.fields.choices import SelectChoice
 
 from i18n import collation_key, localized
 from surveys.definitions.expressions import parse
+from surveys.vocabulary import OTHER_CODE, OTHER_SUFFIX, PREFER_NOT_TO_SAY
 
-from .types import FIELD_TYPES, OTHER_CODE, OTHER_SUFFIX, OTHER_TEXT, PREFER_NOT_TO_SAY
+from .types import FIELD_TYPES, OTHER_TEXT
 from .validators import Constraint
 
 

@@ -1,5 +1,10 @@
-"""Question types: each is one small class that knows its WTForms field, its validators,
-how form data becomes the stored answer, and how to spot a tampered value.
+"""Question types on a page: each is one small class that knows its WTForms field, its
+validators, how form data becomes the stored answer, and how to spot a tampered value.
+
+Which types exist, and what a definition may say about each (a choice list, its default
+privacy, whether it is a note or a number), is the definition language's:
+`surveys.definitions.question_types`. This module gives each of those types its behaviour
+on a page, one class per type, and refuses to load when the two disagree.
 
 Stored answers are JSON: text as str, numbers as int/float, dates as ISO 'YYYY-MM-DD',
 select_one as its code, select_multiple as a list of codes, consent as true.
@@ -26,19 +31,19 @@ from wtforms import validators as v
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput, Select, TextInput
 
+from surveys.definitions.question_types import QUESTION_TYPES, QuestionType
+
 from .fields import LocaleDateField, LocaleDecimalField, LocaleIntegerField
 
 REQUIRED_MESSAGE = _l("Please answer this question.")
 
 
 class FieldType:
-    """Base of every question type. Subclasses set `name` and `field_class`."""
+    """Base of every question type. Subclasses set `name` (one of the language's
+    question types) and `field_class` (None for a note, which has no answer)."""
 
     name: ClassVar[str]
     field_class: ClassVar[type[Field] | None] = None
-    default_privacy: ClassVar[str] = "none"
-    # select_one / select_multiple name a choice list after the type.
-    takes_choice_list: ClassVar[bool] = False
     # Rendered as a fieldset whose legend is the label (radio buttons, checkboxes).
     grouped: ClassVar[bool] = False
     # Longest raw value a browser can send through this field; more is tampering.
@@ -47,6 +52,11 @@ class FieldType:
     multiple: ClassVar[bool] = False
     # The label follows the input (a tick box), instead of standing above it.
     label_after: ClassVar[bool] = False
+
+    @property
+    def question_type(self) -> QuestionType:
+        """What the definition language says about this type."""
+        return QUESTION_TYPES[self.name]
 
     def validators(self, question: dict[str, Any]) -> list[Any]:
         if question["required"]:
@@ -74,7 +84,6 @@ class FieldType:
 class TextType(FieldType):
     name = "text"
     field_class = StringField
-    default_privacy = "free_text"
     max_length = 500
 
     def to_answer(self, data: Any) -> Any:
@@ -93,7 +102,6 @@ class LongTextType(TextType):
 class EmailType(TextType):
     name = "email"
     field_class = EmailField
-    default_privacy = "identifier"
     max_length = 254
 
     def validators(self, question: dict[str, Any]) -> list[Any]:
@@ -157,8 +165,6 @@ class DecimalType(FieldType):
 class DateType(FieldType):
     name = "date"
     field_class = LocaleDateField
-    # Dates narrow people down: treated as quasi-identifiers unless the definition says not.
-    default_privacy = "quasi_identifier"
     max_length = 30
 
     def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
@@ -192,7 +198,6 @@ def _option_html(value: str, label: str, selected: bool) -> Markup:
 class SelectOneType(FieldType):
     name = "select_one"
     field_class = RadioField
-    takes_choice_list = True
     grouped = True
 
     def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
@@ -218,7 +223,6 @@ class AtLeastOneChosen(v.InputRequired):
 class SelectMultipleType(FieldType):
     name = "select_multiple"
     field_class = SelectMultipleField
-    takes_choice_list = True
     grouped = True
     multiple = True
 
@@ -273,8 +277,8 @@ def _unknown_codes(values: list[str], codes: set[str]) -> str | None:
     return f"{unknown[0][:40]!r} is not one of the choices" if unknown else None
 
 
-FIELD_TYPES: dict[str, FieldType] = {
-    t.name: t()
+_BEHAVIOURS: dict[str, type[FieldType]] = {
+    t.name: t
     for t in (
         TextType,
         LongTextType,
@@ -288,11 +292,17 @@ FIELD_TYPES: dict[str, FieldType] = {
         NoteType,
     )
 }
+if _BEHAVIOURS.keys() != QUESTION_TYPES.keys():
+    # A type the language accepts but no page can show (or the reverse) is a programming
+    # error: refuse to start rather than fail on the first survey that uses it.
+    raise RuntimeError(
+        "forms.types and surveys.definitions.question_types name different question types: "
+        + ", ".join(sorted(_BEHAVIOURS.keys() ^ QUESTION_TYPES.keys()))
+    )
+# In the language's order, which is the order its error messages list them in.
+FIELD_TYPES: dict[str, FieldType] = {name: _BEHAVIOURS[name]() for name in QUESTION_TYPES}
 
-PREFER_NOT_TO_SAY = "pnts"
-# The free-text answer that goes with an "other" choice, and its code in the list.
-OTHER_CODE = "other"
-OTHER_SUFFIX = "_other"
+# The free-text answer that goes with an "other" choice (codes in surveys.vocabulary).
 OTHER_TEXT = TextType()
 
 

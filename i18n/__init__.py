@@ -12,6 +12,7 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, g, request, session
+from flask_babel import Babel
 
 
 def localized(text_by_lang: Mapping[str, str] | None, locale: str, default: str = "en") -> str:
@@ -110,9 +111,8 @@ def text_direction(locale: str) -> str:
         return "ltr"
 
 
-def init_app(app: Flask) -> None:
-    from surveys.extensions import babel
-
+def init_app(app: Flask, babel: Babel) -> None:
+    """Bind the application's Babel (created with the other extensions) to our catalogs."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     babel.init_app(app, locale_selector=select_locale)
 

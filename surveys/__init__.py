@@ -25,20 +25,17 @@ def create_app(config: Config | None = None) -> Flask:
         database_url = f"sqlite:///{instance / 'pathways.db'}"
     secret_key = config.secret_key or instance_secret_key(instance)
 
+    # Our own settings are read from `PATHWAYS` only; the other keys are the ones Flask and
+    # its extensions read.
     app.config.update(
         PATHWAYS=config,
         SECRET_KEY=secret_key,
         SQLALCHEMY_DATABASE_URI=database_url,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, **config.engine_options},
-        SURVEYS_DIR=config.surveys_dir,
-        INCOME_GROUPS_DIR=config.income_groups_dir,
-        EXPORT_PURPOSES_FILE=config.export_purposes_file,
         MAX_CONTENT_LENGTH=config.max_content_length,
         RATELIMIT_STORAGE_URI=config.ratelimit_storage_uri,
         RATELIMIT_ENABLED=config.ratelimit_enabled,
         RATELIMIT_HEADERS_ENABLED=True,
-        TARGET_PARTICIPANTS=config.target_participants,
-        TARGET_FAILURE_RATE=config.target_failure_rate,
         # The CSRF token lives as long as the session: a survey can take a while to fill.
         WTF_CSRF_TIME_LIMIT=None,
         WTF_I18N_ENABLED=True,
@@ -50,9 +47,10 @@ def create_app(config: Config | None = None) -> Flask:
     )
 
     from . import admin, cli, errors, log_redaction, security
+    from .admin import views as admin_pages  # noqa: F401 - their routes join admin.bp
     from .admin.access import SESSION_LIFETIME, login_manager
     from .blueprints import followup, health, public
-    from .extensions import csrf, db, limiter, migrate
+    from .extensions import babel, csrf, db, limiter, migrate
 
     db.init_app(app)
     migrate.init_app(
@@ -67,7 +65,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     import i18n
 
-    i18n.init_app(app)
+    i18n.init_app(app, babel)
 
     for blueprint in (health.bp, public.bp, followup.bp, admin.bp):
         app.register_blueprint(blueprint)

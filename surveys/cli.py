@@ -19,7 +19,7 @@ surveys_cli = AppGroup("surveys", help="Validate, load and list survey definitio
 
 def _read_all(paths: tuple[str, ...], strict: bool) -> tuple[list[tuple[str, dict]], int]:
     """Read every file; print each problem on its own line; return definitions and problem count."""
-    files = definition_files(paths or [current_app.config["SURVEYS_DIR"]])
+    files = definition_files(paths or [current_app.config["PATHWAYS"].surveys_dir])
     if not files:
         click.echo("no definition files found", err=True)
         return [], 1
@@ -181,8 +181,8 @@ def list_command() -> None:
 def register(app: Flask) -> None:
     from .admin.cli import users_cli
     from .demographics.cli import demographics_cli
-    from .dev_cli import dev_cli
-    from .export_cli import export_command
+    from .dev.cli import dev_cli
+    from .exporting.cli import export_command
     from .followups.cli import followups_cli
     from .participants.cli import participants_cli
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-BUNDLED_SURVEYS_DIR = Path(__file__).parent / "definitions"
+BUNDLED_SURVEYS_DIR = Path(__file__).parent / "bundled"
 BUNDLED_DATA_DIR = Path(__file__).parent / "demographics" / "data"
 # The purposes exports are made for (exports/purposes.yaml); a programme may use its own.
 BUNDLED_PURPOSES_FILE = Path(__file__).parents[1] / "exports" / "purposes.yaml"
@@ -77,7 +77,7 @@ def _flag(env: dict[str, str], name: str, default: bool = False) -> bool:
 
 
 def _mail_from_env(env: dict[str, str]) -> MailSettings:
-    days = env.get("REMINDER_DAYS", "14,28").strip()
+    days = env.get("REMINDER_DAYS", ",".join(map(str, MailSettings.reminder_days))).strip()
     try:
         reminder_days = tuple(int(d) for d in days.split(",") if d.strip())
     except ValueError:
@@ -87,8 +87,8 @@ def _mail_from_env(env: dict[str, str]) -> MailSettings:
     if any(d < 1 for d in reminder_days) or list(reminder_days) != sorted(set(reminder_days)):
         raise ConfigError("REMINDER_DAYS must be increasing numbers of days, like 14,28.")
     return MailSettings(
-        server=env.get("MAIL_SERVER", "").strip() or "localhost",
-        port=_whole_number(env, "MAIL_PORT", 25),
+        server=env.get("MAIL_SERVER", "").strip() or MailSettings.server,
+        port=_whole_number(env, "MAIL_PORT", MailSettings.port),
         use_tls=_flag(env, "MAIL_USE_TLS"),
         username=env.get("MAIL_USERNAME") or None,
         password=env.get("MAIL_PASSWORD") or None,
@@ -125,6 +125,8 @@ class Config:
     # The programme goals the dashboard measures against.
     target_participants: int = 150
     target_failure_rate: float = 0.05
+    # The dashboard's smallest count shown: a cell under it is suppressed.
+    dashboard_k: int = 5
     engine_options: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
@@ -147,11 +149,13 @@ class Config:
             ),
             public_url=env.get("PUBLIC_URL", "").strip().rstrip("/") or None,
             mail=_mail_from_env(env),
-            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
+            ratelimit_storage_uri=(
+                env.get("RATELIMIT_STORAGE_URI", "").strip() or cls.ratelimit_storage_uri
+            ),
             ratelimit_enabled=_flag(env, "RATELIMIT_ENABLED", default=True),
-            trusted_proxies=_whole_number(env, "TRUSTED_PROXIES", 0),
-            target_participants=_whole_number(env, "TARGET_PARTICIPANTS", 150),
-            target_failure_rate=_share(env, "TARGET_FAILURE_RATE", 0.05),
+            trusted_proxies=_whole_number(env, "TRUSTED_PROXIES", cls.trusted_proxies),
+            target_participants=_whole_number(env, "TARGET_PARTICIPANTS", cls.target_participants),
+            target_failure_rate=_share(env, "TARGET_FAILURE_RATE", cls.target_failure_rate),
             max_content_length=_whole_number(env, "MAX_CONTENT_LENGTH", cls.max_content_length),
         )
         return config

@@ -14,8 +14,8 @@ from dateutil.relativedelta import relativedelta
 from flask.cli import AppGroup
 from sqlalchemy import delete, or_, select
 
+from .definitions.schedule import duration
 from .extensions import db, vacuum_after_commit
-from .followups.schedule import duration
 from .models import Draft, Invitation, utcnow
 
 maintenance_cli = AppGroup("maintenance", help="Housekeeping to run from cron.")

@@ -9,6 +9,7 @@ from typing import Any
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -19,6 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from . import vocabulary
+from .definitions.model import Survey, survey_of
 from .extensions import db
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -31,6 +34,13 @@ DEFINITIONS_CACHED = 64
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def one_of(column: str, codes: tuple[str, ...]) -> CheckConstraint:
+    """A CHECK that `column` holds one of `codes`, named ck_<table>_<column>: the database
+    itself refuses any other value, whichever code path (or hand-written SQL) writes it."""
+    listed = ", ".join(f"'{code}'" for code in codes)
+    return CheckConstraint(f"{column} IN ({listed})", name=column)
 
 
 class SurveyVersion(db.Model):
@@ -71,6 +81,11 @@ class SurveyVersion(db.Model):
     @definition.setter
     def definition(self, value: dict[str, Any]) -> None:
         self.stored_definition = value
+
+    @property
+    def survey(self) -> Survey:
+        """The definition read into the survey model, shared per content like `definition`."""
+        return survey_of(self.definition, self.content_hash)
 
     @property
     def languages(self) -> list[str]:
@@ -142,8 +157,8 @@ class Response(db.Model):
 
 # --- programmes and participants ---------------------------------------------------------
 
-ROLES = ("mentee", "mentor")
-STATUSES = ("active", "completed", "failed", "withdrawn")
+# Shared with the definition language (schedule `for:`): one list for both.
+ROLES, STATUSES = vocabulary.ROLES, vocabulary.STATUSES
 
 
 class Programme(db.Model):
@@ -181,6 +196,7 @@ class Participant(db.Model):
     """A person taking part in one term. Holds no contact detail: that is `Contact`."""
 
     __tablename__ = "participants"
+    __table_args__ = (one_of("role", ROLES), one_of("status", STATUSES))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # A random opaque id for use outside the database (never derived from the email).
@@ -213,6 +229,7 @@ class StatusChange(db.Model):
     """A participant's status from a date on: the dashboard's failure and withdrawal rates."""
 
     __tablename__ = "status_changes"
+    __table_args__ = (one_of("status", STATUSES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
@@ -312,6 +329,7 @@ class User(UserMixin, db.Model):
     the dashboard and downloads exports. The password is kept as a scrypt hash only."""
 
     __tablename__ = "users"
+    __table_args__ = (one_of("role", USER_ROLES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)

@@ -267,7 +267,7 @@ def test_mentor_answers_are_counted_with_suppression(app, runner, signed_in):
 
 
 def test_k_comes_from_the_configuration(synthetic, signed_in):
-    synthetic.config["DASHBOARD_K"] = 50
+    synthetic.config["PATHWAYS"].dashboard_k = 50
     tables = count_tables(page(signed_in("analyst").get("/admin/dashboard")))
     for rows in tables.values():
         for row in rows:

@@ -100,6 +100,7 @@ def test_without_surveys_the_page_says_so(signed_in):
     assert page.status_code == 200 and "No survey is loaded yet." in page.text
 
 
+@pytest.mark.slow
 def test_a_release_the_file_cannot_back_is_refused_with_the_reason_and_registered_otherwise(
     app, runner, signed_in
 ):

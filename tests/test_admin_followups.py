@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from surveys.extensions import db
+from surveys.followups.sending import MAX_SEND_FAILURES
 from surveys.models import AuditEvent, Contact, Invitation, Participant
 from tests.conftest import csrf_of
-from tests.test_followups import TODAY, cohort  # noqa: F401
+from tests.test_followups import PEOPLE, TODAY, cohort  # noqa: F401
 
 NOW = datetime.now(UTC)
 LONG_AGO = NOW - timedelta(days=100)
@@ -126,3 +128,33 @@ def test_analysts_may_not_see_or_send(signed_in):
     token = csrf_of(analyst.get("/admin/").text)
     assert analyst.get("/admin/followups").status_code == 403
     assert analyst.post("/admin/followups/send", data={"csrf_token": token}).status_code == 403
+
+
+def test_due_on_the_page_is_what_send_would_send(app, runner, cohort, signed_in):  # noqa: F811
+    """The page's "due" is what `followups send --dry-run` counts: nobody who opted out or
+    withdrew consent, no invitation given up after failures, none already answered."""
+    cohort(
+        PEOPLE + "eve@example.org,Eve,mentee,,completed\nfay@example.org,Fay,mentee,,completed\n"
+    )
+    assert runner.invoke(args=["followups", "schedule"]).exit_code == 0
+    with app.app_context():
+        # ana opted out of all mail from an earlier message's link; eve withdrew consent.
+        invitation_of("ana@example.org").participant.opted_out_at = NOW
+        invitation_of("eve@example.org").participant.consent_withdrawn_at = NOW
+        invitation_of("bo@example.org").send_failures = MAX_SEND_FAILURES
+        # chen answered a message sent long enough ago that a reminder would be owed.
+        answered = invitation_of("chen@example.org")
+        answered.sent_at = answered.last_sent_at = NOW - timedelta(days=30)
+        answered.completed_at = NOW - timedelta(days=29)
+        db.session.commit()
+
+    dry_run = runner.invoke(args=["followups", "send", "--dry-run"])
+    assert dry_run.exit_code == 0, dry_run.output
+    first, reminders = map(int, re.findall(r"(\d+) (?:invitation|reminder)\(s\)", dry_run.output))
+    assert (first, reminders) == (1, 0)  # fay's first message, and nothing else
+
+    page = signed_in("admin").get("/admin/followups")
+    # survey, wave, invitations, due, sent, …
+    [wave] = table(page.text, "waves")
+    assert wave[:5] == ["alumni", "followup-1y", "5", "1", "1"]
+    assert int(wave[3]) == first + reminders

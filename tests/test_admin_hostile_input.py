@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +31,7 @@ def test_control_characters_in_next_are_ignored_after_sign_in(client, staff):
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/admin/")
 
 
+@pytest.mark.slow
 def test_odd_query_strings_never_fail(signed_in):
     client = signed_in("admin")  # once: signing in again and again is rate limited
 

@@ -18,8 +18,8 @@ from surveys.survey_versions import latest_version
 from tests.conftest import csrf_of
 from tests.test_xlsform import swollen_workbook
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "xlsform"
-BUNDLED = Path(__file__).resolve().parents[1] / "surveys" / "definitions"
+FIXTURES = Path(__file__).parent / "fixtures" / "xlsform"
+BUNDLED = Path(__file__).resolve().parents[1] / "surveys" / "bundled"
 
 WELCOME = textwrap.dedent(
     """\
@@ -260,7 +260,7 @@ def test_an_unsupported_xlsform_lists_its_problems(app, signed_in):
     assert found and all(p.startswith("unknown_question_type.xls: ") for p in found)
 
 
-@pytest.mark.parametrize("depth", [60, 100_000])
+@pytest.mark.parametrize("depth", [60, pytest.param(100_000, marks=pytest.mark.slow)])
 def test_deeply_nested_yaml_is_one_problem_not_a_crash(app, signed_in, depth):
     nested = WELCOME + "extra: " + "[" * depth + "]" * depth + "\n"
     answer = upload(signed_in("admin"), "welcome.yaml", nested.encode())

@@ -178,7 +178,7 @@ def test_an_address_already_taken_or_not_an_address_is_refused(app, staff, admin
     assert "Invalid email" not in taken.text
     assert post(admin, "/admin/users", email="not-an-address", role="admin").status_code == 422
     # Taken by another admin between the form's check and the commit: refused, no error.
-    monkeypatch.setattr("surveys.admin.admin_users.user_called", lambda email: None)
+    monkeypatch.setattr("surveys.admin.views.users.user_called", lambda email: None)
     raced = post(admin, "/admin/users", email="ana@example.org", role="admin")
     assert raced.status_code == 422
     assert "There is already a user with this email." in raced.text

@@ -16,6 +16,9 @@ from surveys import Config, create_app
 from surveys.extensions import db
 from tests.conftest import REQUIRE_POSTGRES
 
+# Real gunicorn servers and load runs: seconds each.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def bench_database():

@@ -26,6 +26,7 @@ except ImportError:  # the `browser` fixture says so: a skip, or a failure in CI
 
 # browser, live_server, new_context, audit, screenshot, surveys_loaded
 pytest_plugins = ["tests.browser"]
+pytestmark = pytest.mark.browser
 
 # The interface's words, from the catalogs, as a respondent reads them.
 WORDS = {

@@ -112,7 +112,7 @@ def test_load_without_paths_loads_the_bundled_surveys(runner):
         "loaded: intake version",
         "loaded: mentor version",
     ]
-    assert BUNDLED_SURVEYS_DIR.name == "definitions"
+    assert BUNDLED_SURVEYS_DIR.name == "bundled"
 
 
 def test_translations_prints_completeness_per_language(runner, tmp_path):

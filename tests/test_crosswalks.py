@@ -11,7 +11,7 @@ from surveys.definitions import read_definition
 from surveys.demographics import load_block
 from surveys.demographics.crosswalks import bundled_library, check_library, harmonise
 
-DEFINITIONS = Path(__file__).parent.parent / "surveys" / "definitions"
+DEFINITIONS = Path(__file__).parent.parent / "surveys" / "bundled"
 
 # A small library of one block whose list went 1 -> 2 -> 3:
 #   v1: student, employed, unemployed, homemaker, pnts

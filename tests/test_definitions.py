@@ -301,7 +301,10 @@ def test_only_the_bundled_intake_is_public():
     assert public == {"intake": True, "followup-1y": False, "followup-5y": False, "mentor": False}
 
 
-@pytest.mark.parametrize("depth", [60, 1000, 100_000])
+@pytest.mark.parametrize(
+    "depth",
+    [60, pytest.param(1000, marks=pytest.mark.slow), pytest.param(100_000, marks=pytest.mark.slow)],
+)
 @pytest.mark.parametrize("kind", ["flow", "block"])
 def test_deeply_nested_yaml_is_one_problem(tmp_path, runner, depth, kind):
     if kind == "flow":

@@ -227,8 +227,8 @@ def test_bad_includes_are_named(tmp_path, include, message):
 @pytest.mark.parametrize(
     "name",
     [
-        "../../definitions/followup-1y",  # a file that exists
-        "../../definitions/no-such-file",  # one that does not: the same answer
+        "../../bundled/followup-1y",  # a file that exists
+        "../../bundled/no-such-file",  # one that does not: the same answer
         "./age_range",
         "../blocks/age_range",
         "/etc/hosts",

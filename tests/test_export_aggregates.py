@@ -354,6 +354,7 @@ def multi_people(draw: st.DrawFn) -> tuple[pd.DataFrame, list[str]]:
     return people, options
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(data=multi_people(), k=st.integers(2, 6), by_term=st.booleans())
 def test_multi_tables_never_reveal_a_hidden_count(data: tuple[pd.DataFrame, list[str]], k, by_term):

@@ -172,6 +172,7 @@ def export(runner, out, *args: str):
     return assert_released_safely(out)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("responses", [200, 1400])
 def test_every_purpose_and_format_is_k_anonymous_in_the_written_file(
     app, runner, tmp_path, responses
@@ -189,6 +190,7 @@ def test_every_purpose_and_format_is_k_anonymous_in_the_written_file(
         export(runner, tmp_path / "b.zip", "--purpose", purpose, "--programme", "gsoc", *extra)
 
 
+@pytest.mark.slow
 def test_a_programme_release_adds_nothing_to_the_whole_surveys(app, runner, tmp_path):
     """Joined row by row with the whole survey's release, a per-programme release finds
     every one of its people there as they are: nothing either lacks."""
@@ -343,6 +345,7 @@ def _rank(rows: list[list[Fraction]]) -> int:
     return rank
 
 
+@pytest.mark.slow
 def test_tables_show_regions_by_programme_and_year_and_hide_what_they_must(app, runner, tmp_path):
     synthesise(runner, 200)
     out = tmp_path / "t.zip"
@@ -403,7 +406,7 @@ def test_a_wrong_purpose_file_is_refused_and_audited(app, runner, tmp_path, purp
     synthesise(runner, 50)
     path = tmp_path / "purposes.yaml"
     path.write_text(purpose_file, encoding="utf-8")
-    app.config["EXPORT_PURPOSES_FILE"] = path
+    app.config["PATHWAYS"].export_purposes_file = path
     out = tmp_path / "x.zip"
     result = runner.invoke(args=["export", "intake", "--purpose", "mine", "--out", str(out)])
     assert result.exit_code == 1 and message in result.output, result.output
@@ -465,6 +468,7 @@ def test_a_number_without_bins_is_left_out_and_validate_warns(runner, tmp_path):
     assert "question 'years': a number without bins is left out" in result.output
 
 
+@pytest.mark.slow
 def test_ten_thousand_people_are_released_k_anonymous_with_their_follow_ups(app, runner, tmp_path):
     synthesise(runner, 14000)
     data, methodology = export(
@@ -474,6 +478,7 @@ def test_ten_thousand_people_are_released_k_anonymous_with_their_follow_ups(app,
     assert methodology["people_suppressed"] <= 0.05 * methodology["people"]
 
 
+@pytest.mark.slow
 def test_every_release_of_a_survey_carries_the_same_tables(app, runner, tmp_path):
     """Tables count everybody the survey's release is made from, so two releases cannot
     be set against each other to tell who one of them left out."""
@@ -490,6 +495,7 @@ def test_every_release_of_a_survey_carries_the_same_tables(app, runner, tmp_path
         assert bundles["full"][table] == bundles["diversity"][table] == bundles["gsoc"][table]
 
 
+@pytest.mark.slow
 def test_every_survey_exports_with_the_default_purpose(app, runner, tmp_path):
     synthesise(runner, 1400)
     data, methodology = export(runner, tmp_path / "f.zip", "--format", "dta")
@@ -503,6 +509,7 @@ def test_every_survey_exports_with_the_default_purpose(app, runner, tmp_path):
     assert "purpose" not in mentor.output  # refused, if at all, for want of people
 
 
+@pytest.mark.slow
 def test_max_suppression_is_a_limit(app, runner, tmp_path):
     """At most that share of people may end suppressed — or k of them, the fewest a
     suppressed group can hide among."""
@@ -554,6 +561,7 @@ def test_latin_america_and_africa_show_wherever_a_programme_year_has_k_of_them(
         assert table.loc[region, cohort] == str(n), (region, cohort, n)
 
 
+@pytest.mark.slow
 def test_answers_to_a_survey_for_personal_links_only_never_leave_without_a_participant(
     app, runner, tmp_path
 ):

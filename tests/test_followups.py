@@ -253,6 +253,8 @@ def test_reminders_follow_until_they_answer(app, runner, cohort, mailbox, respon
         .output.strip()
         .startswith("sent 0 invitation(s) and 0 reminder(s)")
     )
+    dry = cli(runner, "followups", "send", "--dry-run", "--today", day(14))
+    assert dry.output.strip() == "would send 0 invitation(s) and 2 reminder(s)"
     first = cli(runner, "followups", "send", "--today", day(14))
     assert first.output.strip() == "sent 0 invitation(s) and 2 reminder(s)"
     assert (

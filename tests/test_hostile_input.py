@@ -489,6 +489,7 @@ def test_a_hand_made_body_with_only_the_token_submits_an_optional_last_page(club
     assert responses == [{"consent": True, "member": "no"}]
 
 
+@pytest.mark.slow
 @settings(
     max_examples=1000,  # a thousand hostile requests per database, every run
     deadline=None,

@@ -125,7 +125,7 @@ def test_an_export_uses_the_classification_it_finds(app, runner, tmp_path):
     workbook = class_workbook(tmp_path / "CLASS.xlsx")
     args = ["demographics", "income-groups", str(workbook), "--fiscal-year", "FY2026"]
     assert runner.invoke(args=[*args, "--out", str(tmp_path / "wb")]).exit_code == 0
-    app.config["INCOME_GROUPS_DIR"] = tmp_path / "wb"
+    app.config["PATHWAYS"].income_groups_dir = tmp_path / "wb"
     out = tmp_path / "intake.zip"
     result = runner.invoke(args=["export", "intake", "--k", "3", "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from surveys import responding
+from surveys.answering.drafts import submit
 from surveys.extensions import db
 from surveys.models import Draft, Response
 
@@ -467,11 +467,11 @@ def test_the_losing_submit_of_a_race_stores_nothing(club, app, respondent, respo
             locale=draft.locale,
             started_at=draft.started_at,
         )
-        responding.submit(draft, {"member": "no"})
+        submit(draft, {"member": "no"})
         db.session.commit()
     with app.app_context():
         with pytest.raises(IntegrityError):
-            responding.submit(stale, {"member": "yes"})
+            submit(stale, {"member": "yes"})
         db.session.rollback()
     assert [answers for _, _, answers in responses()] == [{"member": "no"}]
 

@@ -1,6 +1,6 @@
 """`flask --app wsgi surveys import FORM.xlsx|.xls`: XLSForm to our YAML, checked by our validator.
 
-The real-world forms come from the shared fixtures folder (pyxform's own test suite); the
+The real-world forms are in tests/fixtures/xlsform (from pyxform's own test suite); the
 small workbooks are built here with openpyxl, one feature each.
 """
 
@@ -15,7 +15,7 @@ from openpyxl import Workbook
 
 from surveys.definitions import read_definition
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "xlsform"
+FIXTURES = Path(__file__).parent / "fixtures" / "xlsform"
 
 
 def import_form(runner, form: Path, *options: str):

@@ -1,5 +1,6 @@
 """The admin area `/admin/`: sign-in with roles, then surveys, participants, follow-ups,
-exports, the dashboard, the audit log and staff accounts — one module per page group.
+exports, the dashboard, the audit log and staff accounts — one module per page group in
+`views/`.
 
 Every view requires a signed-in user (checked once, for the whole blueprint, before any
 view runs); admin-only views say so with `@admin_only`. Analysts see the dashboard and
@@ -33,16 +34,6 @@ def navigation() -> dict:
     return {"admin_nav": NAV, "config_endpoints": set(current_app.view_functions)}
 
 
-# Imported for their routes, after `bp` exists.
-from . import (  # noqa: E402, F401
-    access,
-    admin_audit,
-    admin_dashboard,
-    admin_exports,
-    admin_followups,
-    admin_people,
-    admin_surveys,
-    admin_users,
-    auth,
-    home,
-)
+# Imported for its sign-in check, after `bp` exists. The pages (`views`) are imported by
+# `create_app`, not here: each page imports `bp`, and would otherwise import every other.
+from . import access  # noqa: E402, F401

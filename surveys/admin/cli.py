@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import USER_ROLES, User
-from .admin_users import (
+from .accounts import (
     AccountRefused,
     add_user,
     generate_password,

@@ -14,12 +14,14 @@ from limits import parse_many
 
 from i18n import choose_locale, negotiate
 
-from .. import responding
+from ..answering import drafts, flow
+from ..definitions.model import Survey
 from ..extensions import csrf, db, limiter
+from ..followups.invitations import closed_because, known_answers, record_answered, record_opened
 from ..followups.links import find_invitation
-from ..models import Invitation, Participant, Response, utcnow
+from ..followups.opt_out import choice_made, record_opt_out
+from ..models import Invitation, Response, utcnow
 from ..survey_versions import latest_version
-from . import answering
 
 bp = Blueprint("followup", __name__)
 
@@ -49,28 +51,30 @@ def _invitation(token: str) -> Invitation:
     return invitation
 
 
-def _locale(invitation: Invitation, definition: dict) -> str:
-    preferred = negotiate([invitation.participant.language or ""], definition["languages"])
-    g.locale = choose_locale(definition["languages"], definition["default_language"], preferred)
+def _locale(invitation: Invitation, survey: Survey) -> str:
+    languages = list(survey.languages)
+    preferred = negotiate([invitation.participant.language or ""], languages)
+    g.locale = choose_locale(languages, survey.default_language, preferred)
     return g.locale
 
 
-def _definition(invitation: Invitation) -> dict:
-    """The invited survey's latest definition, with the page's language chosen for it."""
+def _survey(invitation: Invitation) -> Survey:
+    """The invited survey's latest version, with the page's language chosen for it."""
     survey_version = latest_version(invitation.survey_id)
     if survey_version is None:
         abort(404)
-    _locale(invitation, survey_version.definition)
-    return survey_version.definition
+    _locale(invitation, survey_version.survey)
+    return survey_version.survey
 
 
 def _closed_page(invitation: Invitation):
     """The answer when the link cannot be filled any more, or None when it can."""
-    definition = _definition(invitation)
-    t = answering.texts(definition, g.locale)
-    if invitation.completed_at is not None:
+    definition = _survey(invitation)
+    t = flow.texts(definition, g.locale)
+    closed = closed_because(invitation, utcnow().date())
+    if closed == "answered":
         return render_template("followup/answered.html", definition=definition, t=t), 200
-    if invitation.expires_on <= utcnow().date():
+    if closed == "expired":
         contact = current_app.config["PATHWAYS"].mail
         return render_template(
             "followup/expired.html",
@@ -81,42 +85,27 @@ def _closed_page(invitation: Invitation):
     return None
 
 
-def _known_answers(participant: Participant, definition: dict) -> dict[str, list[str]]:
-    """What we know already and need not ask: the programme, when the survey asks it."""
-    name = definition.get("programme_question")
-    code = participant.term.programme.code
-    for page in definition["pages"]:
-        for question in page["questions"]:
-            if question["name"] == name:
-                codes = {c["code"] for c in definition["choices"].get(question["list"], [])}
-                return {name: [code]} if code in codes else {}
-    return {}
-
-
 def _sitting(token: str, invitation: Invitation):
-    draft = responding.find_invitation_draft(invitation.id)
-    if draft is None and responding.find_submitted_key(responding.invitation_key(invitation.id)):
+    draft = drafts.find_invitation_draft(invitation.id)
+    if draft is None and drafts.find_submitted_key(drafts.invitation_key(invitation.id)):
         # Submitted from another tab since this request began.
         return redirect(url_for("followup.show_page", token=token))
     survey_version = draft.survey_version if draft else latest_version(invitation.survey_id)
     if survey_version is None:
         abort(404)
-    definition = survey_version.definition
-    locale = _locale(invitation, definition)
+    survey = survey_version.survey
+    locale = _locale(invitation, survey)
     participant = invitation.participant
 
     def start_draft():
-        return responding.start_invitation_draft(
-            survey_version, locale, invitation.id, _known_answers(participant, definition)
+        return drafts.start_invitation_draft(
+            survey_version, locale, invitation.id, known_answers(participant, survey)
         )
 
     def on_submit(response: Response) -> None:
-        now = utcnow()
-        invitation.completed_at = now
-        if response.answers.get("consent") is True and participant.consent_given_at is None:
-            participant.consent_given_at = now
+        record_answered(invitation, response)
 
-    return answering.Sitting(
+    return flow.Sitting(
         survey_version=survey_version,
         draft=draft,
         locale=locale,
@@ -135,41 +124,34 @@ def _answer(token: str, step, opening: bool = False):
     closed = _closed_page(invitation)
     if closed is not None:
         return closed
-    if opening and invitation.opened_at is None:
-        invitation.opened_at = utcnow()
+    if opening and record_opened(invitation):
         db.session.commit()
     sitting = _sitting(token, invitation)
-    if not isinstance(sitting, answering.Sitting):
+    if not isinstance(sitting, flow.Sitting):
         return sitting
     return step(sitting)
 
 
 @bp.get("/f/<token>")
 def show_page(token: str):
-    return _answer(token, answering.show, opening=True)
+    return _answer(token, flow.show, opening=True)
 
 
 @bp.post("/f/<token>")
-@answering.submission_limit
+@flow.submission_limit
 def submit_page(token: str):
-    return _answer(token, answering.take)
+    return _answer(token, flow.take)
 
 
 def _opt_out_page(token: str, invitation: Invitation):
     """The choice, or — once made — what it means (so coming back never asks again)."""
-    participant = invitation.participant
-    definition = _definition(invitation)
-    done = None
-    if participant.consent_withdrawn_at is not None:
-        done = "withdraw_consent"
-    elif participant.opted_out_at is not None:
-        done = "stop_mail"
+    definition = _survey(invitation)
     return render_template(
         "followup/opt_out.html",
         definition=definition,
-        t=answering.texts(definition, g.locale),
+        t=flow.texts(definition, g.locale),
         token=token,
-        done=done,
+        done=choice_made(invitation.participant),
     )
 
 
@@ -184,16 +166,6 @@ def opt_out_page(token: str):
 @csrf.exempt
 def opt_out(token: str):
     invitation = _invitation(token)
-    participant = invitation.participant
-    now = utcnow()
-    if participant.opted_out_at is None:
-        participant.opted_out_at = now
-    if invitation.opted_out_at is None:
-        invitation.opted_out_at = now
-    if (
-        request.form.get("choice") == "withdraw_consent"
-        and participant.consent_withdrawn_at is None
-    ):
-        participant.consent_withdrawn_at = now
+    record_opt_out(invitation, withdraw_consent=request.form.get("choice") == "withdraw_consent")
     db.session.commit()
     return _opt_out_page(token, invitation)

@@ -11,10 +11,9 @@ from flask import Blueprint, abort, g, redirect, render_template, session, url_f
 
 from i18n import choose_locale
 
-from .. import responding
+from ..answering import drafts, flow
 from ..models import SurveyVersion
 from ..survey_versions import is_public, latest_version
-from . import answering
 
 bp = Blueprint("public", __name__)
 
@@ -56,20 +55,20 @@ def _sitting(survey_id: str):
     thank-you page when this browser's response is stored already; None if unknown."""
     latest = _public_version(survey_id)
     token = _draft_tokens().get(survey_id)
-    draft = responding.find_draft(token) if token else None
+    draft = drafts.find_draft(token) if token else None
     # Looked up once, in this order: a submit that commits meanwhile is seen as submitted.
-    if draft is None and token and responding.find_submitted(token):
+    if draft is None and token and drafts.find_submitted(token):
         return redirect(url_for("public.show_thanks", survey_id=survey_id))
     survey_version = draft.survey_version if draft else latest
     locale = _choose_locale(survey_version.definition)
     g.locale = locale
 
     def start_draft():
-        new, new_token = responding.start_draft(survey_version, locale)
+        new, new_token = drafts.start_draft(survey_version, locale)
         _remember_draft(survey_id, new_token)
         return new
 
-    return answering.Sitting(
+    return flow.Sitting(
         survey_version=survey_version,
         draft=draft,
         locale=locale,
@@ -82,31 +81,30 @@ def _sitting(survey_id: str):
 @bp.get("/s/<survey_id>")
 def show_page(survey_id: str):
     sitting = _sitting(survey_id)
-    if not isinstance(sitting, answering.Sitting):
+    if not isinstance(sitting, flow.Sitting):
         return sitting
-    return answering.show(sitting)
+    return flow.show(sitting)
 
 
 @bp.post("/s/<survey_id>")
-@answering.submission_limit
+@flow.submission_limit
 def submit_page(survey_id: str):
     # Refresh, Back after submit or a double click: the response is already stored.
     sitting = _sitting(survey_id)
-    if not isinstance(sitting, answering.Sitting):
+    if not isinstance(sitting, flow.Sitting):
         return sitting
-    return answering.take(sitting)
+    return flow.take(sitting)
 
 
 @bp.get("/s/<survey_id>/thanks")
 def show_thanks(survey_id: str):
     survey_version = _public_version(survey_id)
-    definition = survey_version.definition
-    g.locale = _choose_locale(definition)
+    g.locale = _choose_locale(survey_version.definition)
     return render_template(
         "survey/thanks.html",
-        definition=definition,
+        definition=survey_version.survey,
         survey_id=survey_id,
-        t=answering.texts(definition, g.locale),
+        t=flow.texts(survey_version.survey, g.locale),
     )
 
 

@@ -14,15 +14,14 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
-from forms.types import FIELD_TYPES, OTHER_CODE, OTHER_SUFFIX
-from surveys import demographics
-
-from ..followups.schedule import read_schedule
+from .. import demographics
+from ..vocabulary import OTHER_CODE, OTHER_SUFFIX
 from .expressions import ExpressionError, parse
 from .problems import Problem
 from .problems import yaml_line as _line
+from .question_types import NUMBER_TYPES, PRIVACY_CLASSES, QUESTION_TYPES
+from .schedule import read_schedule
 
-PRIVACY_CLASSES = ("identifier", "quasi_identifier", "sensitive", "free_text", "none")
 SURVEY_ID = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 QUESTION_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 CHOICE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$")
@@ -74,8 +73,6 @@ QUESTION_KEYS = {
     "privacy",
     "bins",
 }
-# Question types whose answers are numbers, exported in the bins their definition declares.
-NUMBER_TYPES = ("integer", "decimal")
 CHOICE_KEYS = {"code", "label"}
 
 
@@ -180,7 +177,7 @@ class _Checker:
             )
         self.language_settings(data)
         code_lists, sorted_lists = demographics.expand_includes(
-            data, self.languages, self.problem, self.programme_dir
+            data, self.languages, self.problem, self.programme_dir, line_of=_line
         )
         definition: dict[str, Any] = {
             "id": survey_id,
@@ -387,28 +384,30 @@ class _Checker:
 
         type_text = node.get("type")
         type_name, list_name = _split_type(type_text)
-        ftype = FIELD_TYPES.get(type_name or "")
+        qtype = QUESTION_TYPES.get(type_name or "")
         if isinstance(type_text, str) and len(type_text.split()) > 2:
             self.problem(
                 place,
                 f"type {type_text!r} has more than a type and a list name",
                 _line(node, "type"),
             )
-        if ftype is None:
-            hint = difflib.get_close_matches(str(type_name), FIELD_TYPES, n=1)
+        if qtype is None:
+            hint = difflib.get_close_matches(str(type_name), QUESTION_TYPES, n=1)
             known = (
-                f"did you mean {hint[0]!r}?" if hint else f"known types: {', '.join(FIELD_TYPES)}"
+                f"did you mean {hint[0]!r}?"
+                if hint
+                else f"known types: {', '.join(QUESTION_TYPES)}"
             )
             self.problem(place, f"unknown type {type_text!r}; {known}", _line(node, "type"))
-        elif ftype.takes_choice_list and not list_name:
+        elif qtype.takes_choice_list and not list_name:
             self.problem(
                 place,
                 f"{type_name} needs a choice list: '{type_name} LIST_NAME'",
                 _line(node, "type"),
             )
-        elif ftype.takes_choice_list and list_name not in lists:
+        elif qtype.takes_choice_list and list_name not in lists:
             self.problem(place, f"unknown choice list {list_name!r}", _line(node, "type"))
-        elif not ftype.takes_choice_list and list_name:
+        elif not qtype.takes_choice_list and list_name:
             self.problem(place, f"{type_name} does not take a choice list", _line(node, "type"))
 
         required = node.get("required", False)
@@ -419,7 +418,7 @@ class _Checker:
         if not isinstance(other, bool):
             self.problem(place, "other must be true or false", _line(node, "other"))
             other = False
-        if other and not (ftype and ftype.takes_choice_list):
+        if other and not (qtype and qtype.takes_choice_list):
             self.problem(
                 place, "other only applies to select_one and select_multiple", _line(node, "other")
             )
@@ -439,12 +438,12 @@ class _Checker:
                 )
             names.add(name + OTHER_SUFFIX)
 
-        is_note = ftype is not None and ftype.field_class is None
+        is_note = qtype is not None and qtype.is_note
         if is_note and required:
             self.problem(
                 place, "a note has no answer, so it cannot be required", _line(node, "required")
             )
-        privacy = node.get("privacy", ftype.default_privacy if ftype else "none")
+        privacy = node.get("privacy", qtype.default_privacy if qtype else "none")
         if privacy not in PRIVACY_CLASSES:
             self.problem(
                 place,
@@ -537,7 +536,11 @@ class _Checker:
         """Every ${name} must be a question with an answer; relevant may only look back."""
         questions = [q for page in definition["pages"] for q in page["questions"]]
         order = {q["name"]: i for i, q in enumerate(questions) if q["name"]}
-        notes = {q["name"] for q in questions if q["type"] == "note"}
+        notes = {
+            q["name"]
+            for q in questions
+            if q["type"] in QUESTION_TYPES and QUESTION_TYPES[q["type"]].is_note
+        }
         # Questions of an unknown type count as answerable: their own problem is reported.
         answerable = {q["name"] for q in questions if q["name"]} - notes
         answerable |= {q["name"] + OTHER_SUFFIX for q in questions if q["other"] and q["name"]}

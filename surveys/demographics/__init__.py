@@ -22,18 +22,19 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from ..definitions.problems import yaml_line
+from ..vocabulary import OTHER_CODE, PREFER_NOT_TO_SAY
 from .countries import country_choices, m49_hierarchy
 
 BLOCKS_DIR = Path(__file__).parent / "blocks"
 PREFIX = "demographics/"
-PREFER_NOT_TO_SAY = "pnts"
 INCLUDE_KEYS = {"include", "questions", "label", "hint", "override", "drop", "add", "relevant"}
 OVERRIDE_KEYS = {"label", "hint"}
 GENERATED_LISTS = {"iso3166": country_choices}
 GENERATED_HIERARCHIES = {"m49": m49_hierarchy}
 
 Report = Callable[[str, str, Any], None]
+# The YAML line of a mapping, or of one of its keys (or items), when the reader kept it.
+LineOf = Callable[[Any, Any], int | None]
 
 
 def block_names() -> list[str]:
@@ -73,7 +74,7 @@ def _hierarchy(spec: Any, codes: list[str]) -> list[dict]:
     # Codes outside a generated hierarchy (Prefer not to say) stay themselves at every level.
     for level in levels:
         for code in codes:
-            if code not in level["map"] and code in (PREFER_NOT_TO_SAY, "other"):
+            if code not in level["map"] and code in (PREFER_NOT_TO_SAY, OTHER_CODE):
                 level["map"][code] = code
     return levels
 
@@ -311,12 +312,19 @@ def programme_rules(config_dir: Path, programme_question: str, report: Report) -
 
 
 def expand_includes(
-    data: dict, languages: list[str], report: Report, programme_dir: Path | None
+    data: dict,
+    languages: list[str],
+    report: Report,
+    programme_dir: Path | None,
+    *,
+    line_of: LineOf,
 ) -> tuple[dict[str, dict], list[str]]:
     """Replace every include in `data`'s pages by the block's questions; add their lists.
 
     Returns the code lists used (list name -> id, version, block, hierarchy) and the
-    names of lists to sort by label in each language.
+    names of lists to sort by label in each language. Problems go to `report`, placed by
+    the definition reader's `line_of`: the block library is below the definition language
+    and knows nothing of how it reads files.
     """
     pages = data.get("pages")
     if not isinstance(pages, list):
@@ -336,12 +344,12 @@ def expand_includes(
         for index, node in enumerate(questions):
             if isinstance(node, dict) and "include" in node:
 
-                def line_of(
+                def include_line(
                     key: Any, node: Any = node, index: int = index, siblings: list = questions
                 ) -> int | None:
-                    return yaml_line(node, key) if key else yaml_line(siblings, index)
+                    return line_of(node, key) if key else line_of(siblings, index)
 
-                expanded.extend(expander.expand(node, line_of))
+                expanded.extend(expander.expand(node, include_line))
             else:
                 expanded.append(node)
         page["questions"] = expanded

@@ -29,7 +29,7 @@ def income_groups_command(workbook: Path, fiscal_year: str, out: Path | None) ->
         income_groups = read_class_workbook(workbook, fiscal_year.strip().upper())
     except IncomeGroupsError as error:
         raise click.ClickException(str(error)) from None
-    path = write_data_file(income_groups, out or current_app.config["INCOME_GROUPS_DIR"])
+    path = write_data_file(income_groups, out or current_app.config["PATHWAYS"].income_groups_dir)
     click.echo(
         f"wrote {path}: {len(income_groups.groups)} countries, "
         f"{len(income_groups.skipped)} row(s) left out"

@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..vocabulary import PREFER_NOT_TO_SAY
+
 FIRST_GENERATION_QUESTIONS = ("parent_1_qualification", "parent_2_qualification")
 # Codes of parent_isced_2011 v1: completed tertiary (ISCED 5-8), or an answer that rules it out.
 TERTIARY = frozenset({"ED5", "ED6", "ED7", "ED8"})
 NOT_TERTIARY = frozenset({"ED0-2", "ED3-4", "no_parent"})
 # "I don't know", "Prefer not to say" and no answer (None) leave the level open.
-UNDECIDED = frozenset({"dont_know", "pnts", None})
+UNDECIDED = frozenset({"dont_know", PREFER_NOT_TO_SAY, None})
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 

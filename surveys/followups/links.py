@@ -6,9 +6,9 @@ import secrets
 
 from sqlalchemy import select
 
+from ..answering.drafts import token_hash
 from ..extensions import db
 from ..models import Invitation, PersonalLink
-from ..responding import token_hash
 
 
 def new_link(invitation: Invitation) -> str:

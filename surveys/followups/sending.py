@@ -18,7 +18,7 @@ from __future__ import annotations
 import fcntl
 import smtplib
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -26,7 +26,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale, format_date
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.engine import Result
 from sqlalchemy.orm import joinedload
 
 from ..config import MailSettings
@@ -131,20 +132,40 @@ def due_clause(today: date, reminder_days: tuple[int, ...]):
     )
 
 
-def _due_query(today: date, reminder_days: tuple[int, ...]):
+def _owed(statement, today: date, reminder_days: tuple[int, ...]):
+    """`statement` over the invitations owed a message today (and their people)."""
     return (
-        select(Invitation)
-        .join(Participant, Invitation.participant_id == Participant.id)
+        statement.join(Participant, Invitation.participant_id == Participant.id)
         .join(Contact, Contact.participant_id == Participant.id)
         .where(due_clause(today, reminder_days))
     )
 
 
+def _due_query(today: date, reminder_days: tuple[int, ...]):
+    return _owed(select(Invitation), today, reminder_days)
+
+
+def due_by_wave(today: date, reminder_days: tuple[int, ...]) -> dict[tuple[str, str], Counter]:
+    """(survey, wave) -> messages owed today by kind ("invitation" / "reminder"): what
+    `send_due` would send, on the same query."""
+    # A first message or a reminder; grouped on the bare test, which PostgreSQL accepts.
+    first = Invitation.sent_at.is_(None)
+    rows: Result[str, str, bool, int] = db.session.execute(
+        _owed(
+            select(Invitation.survey_id, Invitation.wave, first, func.count()),
+            today,
+            reminder_days,
+        ).group_by(Invitation.survey_id, Invitation.wave, first)
+    )
+    counts: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for survey_id, wave, is_first, number in rows:
+        counts[survey_id, wave]["invitation" if is_first else "reminder"] += number
+    return dict(counts)
+
+
 def count_due(today: date, reminder_days: tuple[int, ...]) -> Counter:
-    report = Counter()
-    for invitation in db.session.scalars(_due_query(today, reminder_days)):
-        report["invitation" if invitation.sent_at is None else "reminder"] += 1
-    return report
+    """Messages owed today by kind, over every survey: what `followups send --dry-run` says."""
+    return sum(due_by_wave(today, reminder_days).values(), Counter())
 
 
 def _next_due(today: date, reminder_days: tuple[int, ...], after_id: int) -> Invitation | None:

@@ -11,9 +11,11 @@ What neither can reach (WAL, backups) is in the README's production section.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db, vacuum_after_commit
 from ..models import (
@@ -25,6 +27,7 @@ from ..models import (
     PersonalLink,
     Response,
     StatusChange,
+    Term,
 )
 
 ERASED_TABLES = tuple(
@@ -37,6 +40,36 @@ ERASED_TABLES = tuple(
 class ErasureReport:
     participants: int
     responses: int
+
+
+@dataclass
+class ErasurePreview:
+    """What `erase` would remove, shown before the admin confirms."""
+
+    records: Sequence[Participant]  # with their term and programme loaded
+    responses: int
+    invitations: int
+
+
+def erasure_preview(email: str) -> ErasurePreview:
+    """What `erase(email)` would remove: every participant record with this address."""
+    ids = select(Contact.participant_id).where(func.lower(Contact.email) == email.lower())
+    records = db.session.scalars(
+        select(Participant)
+        .where(Participant.id.in_(ids))
+        .options(selectinload(Participant.term).selectinload(Term.programme))
+        .order_by(Participant.id)
+    ).all()
+
+    def count(model) -> int:
+        return (
+            db.session.scalar(
+                select(func.count()).select_from(model).where(model.participant_id.in_(ids))
+            )
+            or 0
+        )
+
+    return ErasurePreview(records, count(Response), count(Invitation))
 
 
 def erase(email: str) -> ErasureReport:

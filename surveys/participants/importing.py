@@ -15,10 +15,12 @@ from datetime import date
 
 from babel import Locale, UnknownLocaleError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ROLES, STATUSES, Contact, Participant, Programme, StatusChange, Term
+from .programmes import add_programme, programme_called, term_named
+from .status import set_status
 
 COLUMNS = ("email", "name", "role", "language", "status")
 MAX_NAME = 200
@@ -161,12 +163,7 @@ def find_or_create_programme(text: str) -> Programme:
     wanted = text.strip()
     if not wanted:
         raise ImportRefused("the programme is missing")
-    programme = db.session.scalar(
-        select(Programme).where(
-            (func.lower(Programme.code) == wanted.lower())
-            | (func.lower(Programme.name) == wanted.lower())
-        )
-    )
+    programme = programme_called(wanted)
     if programme is None:
         code = re.sub(r"[^a-z0-9]+", "-", wanted.lower()).strip("-")[:64] or "programme"
         taken = db.session.scalar(select(Programme).where(Programme.code == code))
@@ -175,9 +172,7 @@ def find_or_create_programme(text: str) -> Programme:
                 f"a new programme {wanted!r} would get the code {code!r}, which "
                 f"{taken.name!r} has already; use that code, or another name"
             )
-        programme = Programme(code=code, name=wanted[:200])
-        db.session.add(programme)
-        db.session.flush()
+        programme = add_programme(code, wanted[:200])
     return programme
 
 
@@ -187,9 +182,7 @@ def find_or_create_term(programme: Programme, name: str, end: date, start: date 
         raise ImportRefused("the term is missing")
     if start is not None and start >= end:
         raise ImportRefused("the term must start before it ends")
-    term = db.session.scalar(
-        select(Term).where(Term.programme_id == programme.id, Term.name == name)
-    )
+    term = term_named(programme.id, name)
     if term is None:
         term = Term(programme=programme, name=name[:100], start=start, end=end)
         db.session.add(term)
@@ -268,10 +261,3 @@ def _update(participant: Participant, row: Row, today: date) -> bool:
         participant.contact.name = row.name
         changed = True
     return changed
-
-
-def set_status(participant: Participant, status: str, on: date) -> None:
-    """Change the status and record the day, for the failure and withdrawal rates."""
-    participant.status = status
-    participant.status_changed_on = on
-    participant.status_changes.append(StatusChange(status=status, changed_on=on))

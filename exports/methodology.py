@@ -1,0 +1,106 @@
+"""What `methodology.json` says about a release, and the measures it reports beside the
+search's own: the level each quasi-identifier reached, and the information kept.
+
+The pipeline fills a `Methodology`; the bundle adds what `exports.verify` counted on the
+written file (`k_achieved`, `l_diversity`) before anything is released.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypedDict
+
+import numpy as np
+import pandas as pd
+
+from .kanon import QuasiIdentifier, RecodingPass
+
+# What never leaves, whatever the purpose, besides the columns `dropped` names.
+ALWAYS_DROPPED = ("response ids", "participant ids", "submission times", "locale")
+SUPPRESSION = (
+    "people still in classes smaller than k after local recoding have every "
+    "quasi-identifier suppressed: 'suppressed' in their first row's single-choice "
+    "cells, multi-select cells left empty; when fewer than k people are left, more "
+    "are suppressed with them, taken from the classes with people to spare, so "
+    "that nobody's record leaves the release"
+)
+
+
+class Subset(TypedDict):
+    selection: str
+    people_left_out: int
+
+
+class Methodology(TypedDict):
+    """methodology.json as the pipeline writes it, in this order (docs/exports.md)."""
+
+    k: int
+    # As planned; the bundle replaces it with what exports.verify counts on the file.
+    k_achieved: int
+    max_suppression: float
+    purpose: str | None
+    quasi_identifiers: list[str]
+    # Quasi-identifiers at the top level for everybody, so not written at all.
+    quasi_identifiers_removed: list[str]
+    sensitive: list[str]
+    weights: dict[str, float]
+    hierarchies: dict[str, str]
+    records: int
+    people: int
+    records_suppressed: int
+    people_suppressed: int
+    suppression: str
+    records_removed: int
+    # A level name, or people per level.
+    generalisation: dict[str, str | dict[str, int]]
+    # The passes over the whole survey, of which a subset is a selection.
+    local_recoding: list[RecodingPass]
+    lattice_nodes_evaluated: int
+    information_kept: dict[str, float]
+    # Counted on the written file by the bundle.
+    l_diversity: dict[str, int] | None
+    dropped: list[str]
+    # The first and last year-quarter.
+    period: list[str] | None
+    rows_shuffled: bool
+    with_followups: bool
+    income_groups: str | None
+    programme: str | None
+    term: str | None
+    subset: Subset | None
+    created: str
+    tables: list[str]
+
+
+def level_summary(qi: QuasiIdentifier, levels: np.ndarray) -> str | dict[str, int]:
+    """The level everybody's values were generalised to, or people per level."""
+    names, counts = np.unique(levels, return_counts=True)
+    if len(names) == 1:
+        return qi.levels[int(names[0])]
+    return {qi.levels[int(n)]: int(c) for n, c in zip(names, counts, strict=True)}
+
+
+def information_kept(
+    people: pd.DataFrame, released: pd.DataFrame, qis: Sequence[QuasiIdentifier]
+) -> dict[str, float]:
+    """Per quasi-identifier, the normalised mutual information between each person's
+    original and released value, I(original; released) / H(original) — 1 when the
+    release tells everything the answers did, 0 when nothing — and their average under
+    the purpose's weights."""
+    kept = {}
+    for qi in qis:
+        before, after = people[qi.name].astype(str), released[qi.name].astype(str)
+        h_before = _entropy_of(before)
+        mutual = h_before + _entropy_of(after) - _entropy_of(before + "\x1d" + after)
+        kept[qi.name] = round(max(mutual, 0.0) / h_before, 4) if h_before else 1.0
+    total = sum(qi.weight for qi in qis)
+    kept["weighted"] = (
+        round(sum(kept[qi.name] * qi.weight for qi in qis) / total, 4) if total else 1.0
+    )
+    return kept
+
+
+def _entropy_of(values: pd.Series) -> float:
+    counts = values.value_counts().to_numpy(dtype=np.float64)
+    p = counts / counts.sum() if counts.sum() else counts
+    return float(-(p[p > 0] * np.log2(p[p > 0])).sum())

@@ -1,0 +1,72 @@
+"""What a POST for a page may carry: anything our own page cannot produce is tampering;
+the honeypot that only bots fill; control characters no answer needs."""
+
+from __future__ import annotations
+
+import re
+
+from werkzeug.datastructures import MultiDict
+
+from forms.builder import choice_options
+from forms.types import FIELD_TYPES, OTHER_TEXT
+
+from ..definitions.model import Survey
+from .walk import page_field_names
+
+# A text box people never see (hidden by CSS, from screen readers and from the keyboard)
+# that bots fill in. The hyphen keeps it apart from every question name.
+HONEYPOT = "your-website"
+# Form keys that are not answers: Flask-WTF's token, the Back/Next/Submit button, the trap.
+CONTROL_FIELDS = {"csrf_token", "action", HONEYPOT}
+ACTIONS = {"back", "next", "submit"}
+# The language switcher's buttons: "lang:es" saves the page and shows it in Spanish.
+SWITCH_LANGUAGE = "lang:"
+
+
+def tampering(survey: Survey, index: int, formdata: MultiDict, locale: str) -> str | None:
+    """Why a POST for page `index` cannot come from our own page, or None when it can."""
+    allowed = set(page_field_names(survey, index)) | CONTROL_FIELDS
+    for key in formdata:
+        if key not in allowed:
+            return f"unknown field {key[:40]!r}"
+    actions = formdata.getlist("action")
+    switches = {SWITCH_LANGUAGE + code for code in survey.languages}
+    if len(actions) > 1 or (actions and actions[0] not in ACTIONS | switches):
+        return "unknown action"
+    for question in survey.pages[index].questions:
+        ftype = FIELD_TYPES[question.type]
+        if ftype.field_class is None:
+            continue
+        options = choice_options(survey.definition, question.raw, locale)
+        problem = ftype.tampering(formdata.getlist(question.name), {o.value for o in options})
+        if problem is None and question.other_name:
+            problem = OTHER_TEXT.tampering(formdata.getlist(question.other_name), set())
+        if problem:
+            return f"{question.name}: {problem}"
+    return None
+
+
+def caught_in_honeypot(formdata: MultiDict) -> bool:
+    """Whether the hidden field that only bots fill in has something in it."""
+    return any(value.strip() for value in formdata.getlist(HONEYPOT))
+
+
+# C0 controls but tab, line feed and carriage return (which a text area sends), and DEL:
+# invisible, meaningless in an answer, and NUL cannot even be stored by PostgreSQL.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def without_control_characters(
+    survey: Survey, index: int, formdata: MultiDict
+) -> tuple[MultiDict, bool]:
+    """The page's form data with control characters removed from its answers, and whether
+    any were. Other keys are left as sent, for `tampering` to judge."""
+    names = set(page_field_names(survey, index))
+    cleaned: MultiDict = MultiDict()
+    removed = False
+    for key, value in formdata.items(multi=True):
+        if key in names:
+            value, count = CONTROL_CHARACTERS.subn("", value)
+            removed = removed or count > 0
+        cleaned.add(key, value)
+    return cleaned, removed

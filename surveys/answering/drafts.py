@@ -1,0 +1,106 @@
+"""Drafts kept on the server, and the atomic submit.
+
+A respondent's answers live in a Draft until the last page is submitted; then one
+Response is stored and the draft deleted in the same transaction. Services flush,
+the views commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from sqlalchemy import delete, select
+from werkzeug.datastructures import MultiDict
+
+from ..extensions import db
+from ..models import Draft, Response, SurveyVersion
+from .walk import page_field_names
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def find_draft(token: str) -> Draft | None:
+    return db.session.scalar(select(Draft).where(Draft.token_hash == token_hash(token)))
+
+
+def find_submitted(token: str) -> Response | None:
+    return find_submitted_key(token_hash(token))
+
+
+def find_submitted_key(key: str) -> Response | None:
+    return db.session.scalar(select(Response).where(Response.submission_key == key))
+
+
+def start_draft(survey_version: SurveyVersion, locale: str) -> tuple[Draft, str]:
+    """A new draft pinned to this version; the token goes to the browser, its hash is kept."""
+    token = secrets.token_urlsafe(32)
+    draft = Draft(
+        token_hash=token_hash(token),
+        survey_version=survey_version,
+        locale=locale,
+        raw={},
+        furthest_page=0,
+    )
+    db.session.add(draft)
+    db.session.flush()
+    return draft, token
+
+
+def invitation_key(invitation_id: int) -> str:
+    """The draft and submission key of a personal link: one response per invitation."""
+    return token_hash(f"invitation:{invitation_id}")
+
+
+def find_invitation_draft(invitation_id: int) -> Draft | None:
+    return db.session.scalar(select(Draft).where(Draft.invitation_id == invitation_id))
+
+
+def start_invitation_draft(
+    survey_version: SurveyVersion, locale: str, invitation_id: int, known: dict[str, list[str]]
+) -> Draft:
+    """The draft of a personal link, pre-filled with what we already know of the person."""
+    draft = Draft(
+        token_hash=invitation_key(invitation_id),
+        invitation_id=invitation_id,
+        survey_version=survey_version,
+        locale=locale,
+        raw=dict(known),
+        furthest_page=0,
+    )
+    db.session.add(draft)
+    db.session.flush()
+    return draft
+
+
+def save_page(draft: Draft, index: int, formdata: MultiDict) -> None:
+    """Keep what the respondent typed on this page, valid or not, so nothing is lost."""
+    raw = dict(draft.raw)
+    for name in page_field_names(draft.survey_version.survey, index):
+        raw[name] = formdata.getlist(name)
+    draft.raw = raw
+
+
+def submit(draft: Draft, answers: dict[str, Any], participant_id: int | None = None) -> Response:
+    """Store the response and delete the draft, in the caller's transaction.
+
+    The draft's token hash becomes the response's unique submission key: a second submit of
+    the same draft, even a concurrent one, fails on that constraint instead of storing twice.
+    """
+    survey_version = db.session.get(SurveyVersion, draft.survey_version_id)
+    response = Response(
+        survey_version_id=draft.survey_version_id,
+        locale=draft.locale,
+        started_at=draft.started_at,
+        answers=answers,
+        submission_key=draft.token_hash,
+        wave=survey_version.survey.wave,
+        participant_id=participant_id,
+    )
+    db.session.add(response)
+    db.session.flush()
+    db.session.execute(delete(Draft).where(Draft.id == draft.id))
+    return response

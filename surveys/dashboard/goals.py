@@ -1,0 +1,354 @@
+"""The organisers' goals as count tables: who took part, who failed or withdrew, who they
+are, who answered the follow-ups, where they are 1 and 5 years on, what mentors say.
+
+Every table comes from `exports.aggregates` (small-cell and complementary suppression),
+so the dashboard hides exactly what an export's tables would. The frames are read with
+one query each and no Flask; the view adds labels and the request's filters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exports.aggregates import TOTAL, Table, count_multi, count_table
+from i18n import localized
+
+from ..definitions.schedule import duration
+from ..demographics.countries import m49_names, m49_regions
+from ..models import Participant, Programme, Response, SurveyVersion, Term
+from ..vocabulary import PREFER_NOT_TO_SAY, STATUSES
+
+# A mentee who failed or withdrew did not finish: the share the organisers want under 5%.
+# Counted as one group: apart, each is often under k in a year and the share would hide.
+NOT_FINISHED = "failed_or_withdrew"
+STATUS_GROUPS = ("completed", NOT_FINISHED, "active")
+FOLLOWUP_WAVES = ("followup-1y", "followup-5y")
+ANSWERED = ("answered", "not_answered")
+# Mentors' weekly hours in bands: an exact figure would single people out.
+HOUR_BANDS = ("under_2", "2_to_5", "5_to_10", "10_or_more")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the dashboard is narrowed to; None means every one."""
+
+    year: int | None = None
+    programme: str | None = None  # a programme's code
+    term: int | None = None  # a term's id
+
+
+def _narrowed(query, filters: Filters, role: str):
+    """`query` (which selects from Participant) joined to its term and programme, narrowed."""
+    query = (
+        query.join(Term, Participant.term_id == Term.id)
+        .join(Programme, Term.programme_id == Programme.id)
+        .where(Participant.role == role)
+    )
+    if filters.programme is not None:
+        query = query.where(Programme.code == filters.programme)
+    if filters.term is not None:
+        query = query.where(Term.id == filters.term)
+    return query
+
+
+def participants_frame(session: Session, filters: Filters, role: str = "mentee") -> pd.DataFrame:
+    """One row per participant of `role` (every year: the goals compare years)."""
+    query = _narrowed(
+        select(
+            Participant.id,
+            Participant.status,
+            Participant.consent_withdrawn_at,
+            Term.end,
+        ),
+        filters,
+        role,
+    )
+    rows = session.execute(query).all()
+    frame = pd.DataFrame(rows, columns=["participant_id", "status", "withdrawn_at", "term_end"])
+    frame["year"] = pd.Series([end.year for end in frame["term_end"]], dtype="int64")
+    frame["consented"] = frame["withdrawn_at"].isna()
+    return frame.drop(columns="withdrawn_at")
+
+
+def answers_frame(
+    session: Session, filters: Filters, waves: Sequence[str], role: str = "mentee"
+) -> pd.DataFrame:
+    """The latest response per participant and wave, of people who kept their consent.
+
+    Only answers from personal links count: an anonymous response belongs to no term, so
+    it could not be placed in a year, programme or term.
+    """
+    query = _narrowed(
+        select(Response.id, Response.participant_id, Response.wave, Response.answers, Term.end)
+        .select_from(Response)
+        .join(Participant, Response.participant_id == Participant.id),
+        filters,
+        role,
+    ).where(Response.wave.in_(list(waves)), Participant.consent_withdrawn_at.is_(None))
+    rows = session.execute(query).all()
+    frame = pd.DataFrame(rows, columns=["id", "participant_id", "wave", "answers", "term_end"])
+    frame = frame.sort_values("id").drop_duplicates(["participant_id", "wave"], keep="last")
+    frame["year"] = pd.Series(
+        [end.year for end in frame["term_end"]], dtype="int64", index=frame.index
+    )
+    return frame.reset_index(drop=True)
+
+
+def in_year(frame: pd.DataFrame, year: int | None) -> pd.DataFrame:
+    return frame if year is None else frame[frame["year"] == year]
+
+
+# --- labels -------------------------------------------------------------------------------
+
+
+def latest_definition(session: Session, survey_id: str) -> dict[str, Any] | None:
+    return session.scalar(
+        select(SurveyVersion.stored_definition)
+        .where(SurveyVersion.survey_id == survey_id)
+        .order_by(SurveyVersion.version.desc())
+        .limit(1)
+    )
+
+
+def question_codes(definition: dict[str, Any] | None, question: str) -> list[str]:
+    """The codes of a question's choice list, in the survey's order; [] when not asked."""
+    return [choice["code"] for choice in _choices(definition, question)]
+
+
+def question_labels(definition: dict[str, Any] | None, question: str, locale: str) -> dict:
+    """code -> label of a question's choices in `locale` (survey text, not the catalogs)."""
+    default = (definition or {}).get("default_language", "en")
+    return {
+        choice["code"]: localized(choice.get("label"), locale, default)
+        for choice in _choices(definition, question)
+    }
+
+
+def _choices(definition: dict[str, Any] | None, question: str) -> list[dict]:
+    if not definition:
+        return []
+    for page in definition.get("pages", []):
+        for item in page.get("questions", []):
+            if item.get("name") == question and item.get("list"):
+                return definition.get("choices", {}).get(item["list"], [])
+    return []
+
+
+def region_codes() -> list[str]:
+    """Every M49 sub-region (Latin America and the Caribbean, Sub-Saharan Africa, …), by name,
+    so a region nobody comes from shows as 0 rather than disappearing."""
+    names = m49_names()
+    codes = {f"m49_{row['subregion_code']}" for row in m49_regions().values()}
+    return sorted(codes, key=lambda code: names.get(code, code))
+
+
+def region_of(country: Any) -> str | None:
+    """A country of residence's M49 sub-region code; pnts stays pnts; anything else None."""
+    if country == PREFER_NOT_TO_SAY:
+        return PREFER_NOT_TO_SAY
+    row = m49_regions().get(country) if isinstance(country, str) else None
+    return f"m49_{row['subregion_code']}" if row else None
+
+
+# --- answers to columns -------------------------------------------------------------------
+
+
+def select_one_column(answers: pd.Series, codes: Sequence[str]) -> pd.Series:
+    """A select_one answer as a categorical in the list's order; unknown codes become NA."""
+    values = answers.map(lambda code: code if code in codes else None)
+    return pd.Series(pd.Categorical(values, categories=list(codes)), index=answers.index)
+
+
+def select_multiple_columns(
+    answers: pd.Series, question: str, codes: Sequence[str]
+) -> pd.DataFrame:
+    """A select_multiple answer as one 0/1 column per code (`<question>__<code>`), all NA
+    for a person who did not answer, as `count_multi` expects."""
+    columns = {}
+    for code in codes:
+        columns[f"{question}__{code}"] = answers.map(
+            lambda ticked, code=code: (
+                float(code in ticked) if isinstance(ticked, list) and ticked else float("nan")
+            )
+        )
+    return pd.DataFrame(columns, index=answers.index)
+
+
+def hours_band(hours: Any) -> str | None:
+    if not isinstance(hours, int | float) or isinstance(hours, bool):
+        return None
+    if hours < 2:
+        return "under_2"
+    if hours < 5:
+        return "2_to_5"
+    return "5_to_10" if hours < 10 else "10_or_more"
+
+
+# --- the tables ---------------------------------------------------------------------------
+
+
+def status_table(people: pd.DataFrame, k: int) -> Table:
+    """Mentees per year (the totals column: participants against the target) by whether
+    they completed, failed or withdrew, or are still active."""
+    groups = people["status"].map(
+        lambda status: NOT_FINISHED if status in ("failed", "withdrawn") else status
+    )
+    frame = people.assign(status=pd.Categorical(groups, categories=list(STATUS_GROUPS)))
+    return count_table(frame, "year", "status", k=k)
+
+
+def answer_table(
+    frame: pd.DataFrame, question: str, codes: Sequence[str], by: str, k: int
+) -> Table:
+    """People by their answer to a select_one question (a column of `frame`), by `by`."""
+    values = frame["answers"].map(lambda answers: answers.get(question))
+    return count_table(
+        frame.assign(**{question: select_one_column(values, codes)}), question, by, k=k
+    )
+
+
+def multi_table(frame: pd.DataFrame, question: str, codes: Sequence[str], by: str, k: int) -> Table:
+    """People who ticked each option of a select_multiple question, by `by`."""
+    values = frame["answers"].map(lambda answers: answers.get(question))
+    flags = select_multiple_columns(values, question, codes)
+    return count_multi(pd.concat([flags, frame[[by]]], axis=1), list(flags.columns), by, k=k)
+
+
+def region_table(intakes: pd.DataFrame, k: int) -> Table:
+    regions = intakes["answers"].map(lambda answers: region_of(answers.get("country")))
+    column = select_one_column(regions, [*region_codes(), PREFER_NOT_TO_SAY])
+    return count_table(intakes.assign(region=column), "region", "year", k=k)
+
+
+def hours_table(mentors: pd.DataFrame, k: int) -> Table:
+    bands = mentors["answers"].map(lambda answers: hours_band(answers.get("hours_per_week")))
+    column = select_one_column(bands, HOUR_BANDS)
+    return count_table(mentors.assign(hours=column), "hours", "year", k=k)
+
+
+def response_table(
+    people: pd.DataFrame, answered: Iterable[int], schedule: Mapping[str, Any], today: date, k: int
+) -> Table:
+    """Of the mentees a follow-up was due for by `today`, who answered it, by year.
+
+    Due follows the survey's own schedule (its statuses, and `after` counted from the term's
+    end), so the rate means what the follow-up mailing means by "asked".
+    """
+    after = duration(schedule.get("after", "")) if schedule.get("from") == "term_end" else None
+    statuses = schedule.get("statuses") or list(STATUSES)
+    due = people["consented"] & people["status"].isin(statuses)
+    if after is not None:
+        due &= people["term_end"].map(lambda end: end + after <= today).astype(bool)
+    eligible = people[due]
+    done = eligible["participant_id"].isin(set(answered))
+    state = pd.Categorical(done.map({True: "answered", False: "not_answered"}), categories=ANSWERED)
+    return count_table(eligible.assign(response=state), "response", "year", k=k)
+
+
+# --- reading figures out of tables without revealing hidden ones --------------------------
+
+
+def visible(table: Table, row: Any, column: Any) -> int | None:
+    """A cell's count when it may be shown; None when hidden or absent."""
+    if row not in table.counts.index or column not in table.counts.columns:
+        return None
+    if table.suppressed.loc[row, column]:
+        return None
+    return int(table.counts.loc[row, column])
+
+
+def share(table: Table, numerators: Sequence[tuple[Any, Any]], denominator: tuple) -> float | None:
+    """Sum of the numerator cells over the denominator cell, only when every one of them is
+    shown: a rate from a hidden count would give the count away."""
+    total = visible(table, *denominator)
+    parts = [visible(table, *cell) for cell in numerators]
+    if not total or any(part is None for part in parts):
+        return None
+    return sum(parts) / total
+
+
+def failure_rates(table: Table) -> dict[Any, float | None]:
+    """Per year: the share of mentees who failed or withdrew, or None when not showable."""
+    return {
+        year: share(table, [(year, NOT_FINISHED)], (year, TOTAL))
+        for year in table.counts.index
+        if year != TOTAL
+    }
+
+
+def column_shares(table: Table, rows: Sequence[Any] | None = None) -> dict[Any, dict[Any, float]]:
+    """row -> {column: share of the column's people}, leaving out every share that is not
+    showable (the chart then draws nothing there)."""
+    rows = [r for r in table.counts.index if r != TOTAL] if rows is None else rows
+    columns = [c for c in table.counts.columns if c != TOTAL]
+    shares: dict[Any, dict[Any, float]] = {}
+    for row in rows:
+        values = {}
+        for column in columns:
+            value = share(table, [(row, column)], (TOTAL, column))
+            if value is not None:
+                values[column] = value
+        shares[row] = values
+    return shares
+
+
+def relabel(table: Table, rows: Mapping[Any, str], columns: Mapping[Any, str]) -> Table:
+    """The same table with row and column labels replaced (codes -> words), for display."""
+
+    def rename(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.rename(index=lambda r: rows.get(r, r), columns=lambda c: columns.get(c, c))
+
+    return Table(
+        counts=rename(table.counts),
+        suppressed=rename(table.suppressed),
+        k=table.k,
+        rows_additive=table.rows_additive,
+    )
+
+
+def has_people(table: Table) -> bool:
+    """Whether the table counts anyone at all (its grand total, hidden or not, is non-zero)."""
+    return bool(table.counts.iloc[-1, -1])
+
+
+@dataclass
+class Sources:
+    """The frames the tables are computed from, each read at most once, only when needed."""
+
+    session: Session
+    filters: Filters
+
+    @cached_property
+    def people(self) -> pd.DataFrame:
+        return participants_frame(self.session, self.filters)
+
+    @cached_property
+    def intakes(self) -> pd.DataFrame:
+        frame = answers_frame(self.session, self.filters, ["intake"])
+        return in_year(frame, self.filters.year)
+
+    @cached_property
+    def followups(self) -> pd.DataFrame:
+        frame = answers_frame(self.session, self.filters, FOLLOWUP_WAVES)
+        frame["wave"] = pd.Categorical(frame["wave"], categories=list(FOLLOWUP_WAVES))
+        return in_year(frame, self.filters.year)
+
+    @cached_property
+    def mentors(self) -> pd.DataFrame:
+        frame = answers_frame(self.session, self.filters, ["mentor"], role="mentor")
+        return in_year(frame, self.filters.year)
+
+    def answered(self, wave: str) -> set[int]:
+        frame = answers_frame(self.session, self.filters, [wave])
+        return set(frame["participant_id"])
+
+    def definition(self, survey_id: str) -> dict[str, Any] | None:
+        return latest_definition(self.session, survey_id)

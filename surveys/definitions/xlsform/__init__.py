@@ -1,0 +1,79 @@
+"""Import an XLSForm workbook (.xlsx or .xls) as a Pathways survey definition.
+
+The import runs in stages, a module each: `reading` opens the workbook safely and reads its
+sheets as rows; `columns` says what each header means and `languages` which language each
+text is in; `settings` reads the survey's id, title and version; `questions` walks the
+survey sheet into pages of questions, with `types` saying which XLSForm types are ours;
+`choices` reads the choice lists; `references` renames questions to our names and rewrites
+expressions to match; `converting` builds our definition and `writing` writes it as YAML.
+`placing` then checks the YAML with our own validator and reports each of its problems at
+the sheet, row and column to fix, as `messages` does for every other problem.
+
+Things our surveys cannot do (repeats, calculations, GPS, media, choice filters, form
+metadata, ...) are errors; with `skip_unsupported` each becomes a warning and its row is
+left out. A repeat is left out with everything inside it: its questions only make sense
+once per repetition.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .choices import read_choices
+from .converting import build_definition
+from .languages import resolve_languages
+from .messages import ImportResult, Message, Report
+from .placing import Places, validate
+from .questions import read_survey
+from .reading import Broken, read_workbook
+from .references import Expressions, rename_questions
+from .settings import identify, read_settings
+from .writing import dump
+
+__all__ = ["ImportResult", "Message", "import_xlsform"]
+
+
+def import_xlsform(
+    path: str | Path, survey_id: str | None = None, skip_unsupported: bool = False
+) -> ImportResult:
+    """Convert an XLSForm into our YAML, checked by our validator; never raises on a bad file."""
+    path = Path(path)
+    report = Report(str(path), skip_unsupported)
+    try:
+        workbook = read_workbook(path)
+    except Broken as broken:
+        return ImportResult(problems=[Message(report.file, str(broken))])
+    if workbook.entities:
+        report.unsupported_sheet("entities", "entities (saving to a dataset) are not supported")
+    sheets = workbook.sheets
+    settings = read_settings(sheets.get("settings"))
+    languages = resolve_languages(sheets, settings, report)
+    survey = read_survey(sheets["survey"], report)
+    places = Places(report.file)
+    choices = read_choices(sheets.get("choices"), survey.pages, languages, report, places)
+    renamed = rename_questions(survey.pages, report)
+    data = build_definition(
+        identify(settings, path, survey_id, report),
+        survey.pages,
+        choices.lists,
+        source=path.name,
+        languages=languages,
+        expressions=Expressions(renamed, survey.skipped, report),
+        report=report,
+        places=places,
+    )
+    yaml_text = dump(data)
+    result = ImportResult(yaml_text=yaml_text)
+    result.definition = validate(
+        yaml_text,
+        places,
+        report,
+        id_given=survey_id is not None,
+        has_pages=bool(data["pages"]),
+        refused_lists=choices.refused,
+    )
+    result.problems = report.sorted_problems()
+    result.warnings = report.sorted_warnings()
+    if result.problems:
+        result.yaml_text = result.definition = None
+    return result

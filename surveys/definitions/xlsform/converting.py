@@ -1,0 +1,167 @@
+"""The imported rows as our definition: the survey's id, title and languages, a page for
+each group (or run of questions outside groups), each question with its type, texts and
+expressions in our names, and the choice lists the questions use. Each page and question is
+placed at its row, for the validator's problems."""
+
+from __future__ import annotations
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from .columns import QUESTION_TEXTS
+from .languages import Languages
+from .messages import Report
+from .names import our_name
+from .placing import Places
+from .questions import Page, Question
+from .references import Expressions
+from .settings import Identity
+from .writing import text_node
+
+# Appearances that make a select_one a dropdown.
+DROPDOWN_APPEARANCES = {"minimal", "autocomplete"}
+
+
+def build_definition(
+    identity: Identity,
+    pages: list[Page],
+    choice_lists: dict[str, list[CommentedMap]],
+    *,
+    source: str,
+    languages: Languages,
+    expressions: Expressions,
+    report: Report,
+    places: Places,
+) -> CommentedMap:
+    """Our definition as the YAML mapping to write; `source` is the workbook's file name."""
+    builder = _Builder(languages, expressions, report, places)
+    return builder.definition(identity, pages, choice_lists, source)
+
+
+class _Builder:
+    def __init__(
+        self, languages: Languages, expressions: Expressions, report: Report, places: Places
+    ) -> None:
+        self.languages = languages
+        self.expressions = expressions
+        self.report = report
+        self.places = places
+        self.used_languages: set[str] = {languages.default}  # those of the texts written
+
+    def text(self, texts: dict[str, str]) -> CommentedMap:
+        return text_node(texts, self.languages)
+
+    def definition(
+        self,
+        identity: Identity,
+        pages: list[Page],
+        choice_lists: dict[str, list[CommentedMap]],
+        source: str,
+    ) -> CommentedMap:
+        default = self.languages.default
+        data = CommentedMap()
+        data.yaml_set_start_comment(
+            f"Imported from {source} by `flask surveys import`; review before loading."
+        )
+        data["id"] = identity.survey_id
+        data["version"] = identity.version
+        data["title"] = self.text({default: identity.title})
+        data["default_language"] = default
+        data["languages"] = CommentedSeq()  # filled in below, from the texts used
+        page_nodes = self.pages(pages, identity.title)
+        if not page_nodes and not self.report.problems:
+            self.report.problem("no questions left to import", "survey")
+        data["pages"] = page_nodes
+        choice_node = self.choices(pages, choice_lists)
+        if choice_node:
+            data["choices"] = choice_node
+        data["languages"].extend(sorted(self.used_languages, key=self.languages.rank))
+        data["languages"].fa.set_flow_style()
+        return data
+
+    def pages(self, pages: list[Page], title: str) -> CommentedSeq:
+        page_nodes = CommentedSeq()
+        page_names: set[str] = set()
+        for index, page in enumerate(pages, start=1):
+            questions = CommentedSeq()
+            for question in page.questions:
+                questions.append(self.question(question))
+                for key in QUESTION_TEXTS:
+                    self.used_languages.update(question.texts[key])
+            if not questions:
+                continue
+            node = CommentedMap()
+            group = page.group
+            wanted = our_name(group.raw_name) if group and group.raw_name else f"page_{index}"
+            name, suffix = wanted, 2
+            while name in page_names:
+                name, suffix = f"{wanted}_{suffix}", suffix + 1
+            page_names.add(name)
+            node["name"] = name
+            if group is None:
+                node["title"] = self.text({self.languages.default: title})
+            elif group.label:
+                node["title"] = self.text(group.label)
+                self.used_languages.update(group.label)
+            else:
+                made = (group.raw_name or name).replace("_", " ").strip().capitalize()
+                self.report.warn(
+                    f"the group has no label; its page is titled {made!r}",
+                    "survey",
+                    group.row,
+                    "label",
+                )
+                node["title"] = self.text({self.languages.default: made})
+            node["questions"] = questions
+            page_nodes.append(node)
+            row = group.row if group else page.questions[0].row
+            self.places.add(f"page {name!r}", "survey", row, {})
+        return page_nodes
+
+    def question(self, question: Question) -> CommentedMap:
+        node = CommentedMap()
+        kind = question.type
+        node["name"] = question.name
+        node["type"] = f"{kind.name} {our_name(kind.list_name)}" if kind.list_name else kind.name
+        for key in ("label", "hint"):
+            if question.texts[key] or key == "label":
+                node[key] = self.text(question.texts[key])
+        if question.required:
+            node["required"] = True
+        relevants = []
+        for group in question.groups:
+            relevant = self.expressions.group_relevant(group)
+            if relevant:
+                relevants.append(relevant)
+        own = self.expressions.rewrite(question.relevant, "relevant", question.row)
+        if own:
+            relevants.append(own)
+        if relevants:
+            node["relevant"] = (
+                relevants[0] if len(relevants) == 1 else " and ".join(f"({r})" for r in relevants)
+            )
+        constraint = self.expressions.rewrite(question.constraint, "constraint", question.row)
+        if constraint:
+            node["constraint"] = constraint
+            if question.texts["constraint_message"]:
+                node["constraint_message"] = self.text(question.texts["constraint_message"])
+        if kind.other:
+            node["other"] = True
+        appearance = set((question.appearance or "").split())
+        if kind.name == "select_one" and appearance & DROPDOWN_APPEARANCES:
+            node["appearance"] = "dropdown"
+        self.places.add(f"question {question.name!r}", "survey", question.row, question.headers)
+        return node
+
+    def choices(
+        self, pages: list[Page], choice_lists: dict[str, list[CommentedMap]]
+    ) -> CommentedMap:
+        """The choice lists that questions still on `pages` use, under our names."""
+        used = {q.type.list_name for p in pages for q in p.questions if q.type.list_name}
+        node = CommentedMap()
+        for list_name, choices in choice_lists.items():
+            if list_name not in used:
+                continue
+            node[our_name(list_name)] = CommentedSeq(choices)
+            for choice in choices:
+                self.used_languages.update(choice["label"])
+        return node

@@ -1,0 +1,146 @@
+"""The languages of a form's texts: the language a column header or the default_language
+setting names ('Swahili (sw)', 'sw', 'Swahili', 'EN') as a Babel code, the survey's default
+language, and the order its languages are written in."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+
+from .columns import QUESTION_TEXTS, TRANSLATABLE, Sheet
+from .messages import Report
+
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
+WITH_CODE = re.compile(r"(?P<name>.*?)\s*\(\s*(?P<code>[^()]+?)\s*\)")
+
+
+@dataclass
+class Languages:
+    """The survey's default language and its languages, the default first."""
+
+    default: str = DEFAULT_LANGUAGE
+    order: list[str] = field(default_factory=list)
+
+    def rank(self, code: str) -> int:
+        return self.order.index(code) if code in self.order else len(self.order)
+
+
+def resolve_languages(
+    sheets: dict[str, Sheet], settings: dict[str, tuple[str, str, int]], report: Report
+) -> Languages:
+    """Give each text column of the survey and choices sheets its language code, and index
+    the sheets by field; a language that cannot be resolved is a problem."""
+    plain = False
+    codes: list[str] = []
+    for name in ("survey", "choices"):
+        sheet = sheets.get(name)
+        if sheet is None:
+            continue
+        for column in sheet.columns:
+            if column.field not in TRANSLATABLE:
+                continue
+            if column.language is None or column.language.lower() == "default":
+                plain = plain or any(row.get(column.header) for row in sheet.rows)
+                continue
+            code, error = language_code(column.language)
+            if code is None:
+                if any(row.get(column.header) for row in sheet.rows):
+                    report.problem(str(error), name, column=column.header)
+                continue
+            column.code = code
+            if column.field in QUESTION_TEXTS and any(row.get(column.header) for row in sheet.rows):
+                codes.append(code)
+    languages = Languages()
+    default = settings.get("default_language")
+    if default:
+        value, header, row = default
+        code, error = (None, None) if value.lower() == "default" else language_code(value)
+        if error:
+            report.problem(error, "settings", row, header)
+        languages.default = code or DEFAULT_LANGUAGE
+    elif not plain and codes and DEFAULT_LANGUAGE not in codes:
+        languages.default = codes[0]  # every text names its language
+    for name in ("survey", "choices"):
+        sheet = sheets.get(name)
+        if sheet is None:
+            continue
+        for column in sheet.columns:
+            if column.field in TRANSLATABLE and (
+                column.language is None or column.language.lower() == "default"
+            ):
+                column.code = languages.default
+        sheet.index()
+    languages.order = list(dict.fromkeys([languages.default, *codes]))
+    return languages
+
+
+def language_code(label: str) -> tuple[str | None, str | None]:
+    """'Swahili (sw)', 'sw', 'Swahili' or 'EN' as a Babel code: (code, None) or (None, why)."""
+    text = " ".join(label.split())
+    with_code = WITH_CODE.fullmatch(text)
+    if with_code:
+        code = _babel_code(with_code.group("code"))
+        if code is None:
+            return None, (
+                f"language {label!r}: {with_code.group('code')!r} is not a language "
+                "code Babel knows"
+            )
+        return code, None
+    if LANGUAGE_CODE.fullmatch(text):
+        code = _babel_code(text)
+        if code is not None:
+            return code, None
+    for names in (_english_names(), _native_names()):
+        codes = names.get(text.casefold(), [])
+        if len(codes) == 1:
+            return codes[0], None
+        if len(codes) > 1:
+            return None, (
+                f"language {label!r} could be any of {', '.join(codes)}; "
+                f"write it as '{text} (code)'"
+            )
+    return None, (f"unknown language {label!r}; write it with its code, e.g. 'Swahili (sw)'")
+
+
+def _babel_code(text: str) -> str | None:
+    wanted = text.replace("-", "_")
+    try:
+        locale = Locale.parse(wanted)
+    except (ValueError, TypeError, UnknownLocaleError):
+        return None
+    code = str(locale)
+    if code.lower() == wanted.lower() or "_" in wanted:
+        return code
+    return locale.language  # an alias such as 'eng' becomes 'en', not 'en_US'
+
+
+def _parses(code: str) -> bool:
+    try:
+        Locale.parse(code)
+    except (ValueError, TypeError, UnknownLocaleError):
+        return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def _english_names() -> dict[str, list[str]]:
+    names: dict[str, list[str]] = {}
+    for code, name in Locale("en").languages.items():
+        if _parses(code):
+            names.setdefault(name.casefold(), []).append(code)
+    return names
+
+
+@lru_cache(maxsize=1)
+def _native_names() -> dict[str, list[str]]:
+    names: dict[str, list[str]] = {}
+    for codes in _english_names().values():
+        for code in codes:
+            native = Locale.parse(code).get_display_name(code)
+            if native:
+                names.setdefault(native.casefold(), []).append(code)
+    return {name: sorted(set(codes)) for name, codes in names.items()}

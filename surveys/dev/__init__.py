@@ -1,0 +1,1 @@
+"""Tools for development and benchmarks: synthetic data (`dev synth`)."""

@@ -1,0 +1,226 @@
+"""Synthetic programmes, participants and answers, for trying Pathways and for benchmarks.
+
+Skewed like a real programme: most people from a few countries and a long tail of single
+people from small ones, mostly young, more men than women, some "prefer not to say".
+The answers are deterministic for a seed and follow each question's `relevant`. Written
+with bulk inserts (never through HTTP), so a million responses take minutes. Every
+answer uses the codes of the loaded survey definitions.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import pycountry
+from sqlalchemy import insert, select
+
+from ..definitions.expressions import parse
+from ..extensions import db
+from ..models import Contact, Participant, Programme, Response, StatusChange, SurveyVersion, Term
+from ..survey_versions import latest_version
+from ..vocabulary import PREFER_NOT_TO_SAY
+
+PROGRAMMES = [
+    ("gsoc", "Google Summer of Code"),
+    ("lfx", "LFX Mentorship"),
+    ("outreachy", "Outreachy"),
+    ("gsod", "Google Season of Docs"),
+]
+YEARS = range(2019, 2026)
+# Most mentees come from a handful of countries; then a long tail.
+BIG_COUNTRIES = {
+    "IND": 30, "USA": 9, "NGA": 7, "BRA": 5, "CHN": 5, "KEN": 4, "DEU": 3, "IDN": 3,
+    "PAK": 2, "EGY": 2, "GBR": 2, "MEX": 2, "ARG": 1.5, "COL": 1.5, "GHA": 1.5, "BGD": 1.5,
+}  # fmt: skip
+WEIGHTS = {
+    "age_range": {"18-24": 45, "25-29": 28, "30-34": 12, "35-39": 6, "40-44": 3,
+                  "45-49": 2, "50-54": 1, "55-59": 0.5, "60-64": 0.3, "65+": 0.2,
+                  PREFER_NOT_TO_SAY: 2},
+    "gender": {"man": 58, "woman": 35, "non_binary": 3, "self_describe": 1, PREFER_NOT_TO_SAY: 3},
+    "qualification_earned": {"ED3": 15, "ED4": 5, "ED5": 5, "ED6": 50, "ED7": 18, "ED8": 3,
+                             PREFER_NOT_TO_SAY: 4},
+    "relative_income": {"well_below": 8, "below": 25, "average": 40, "above": 17,
+                        "well_above": 4, PREFER_NOT_TO_SAY: 6},
+}  # fmt: skip
+STATUSES = {"completed": 85, "failed": 6, "withdrawn": 4, "active": 5}
+BATCH = 5000
+
+
+@dataclass
+class SynthReport:
+    participants: int = 0
+    responses: int = 0
+
+
+def _pick(rng: random.Random, weights: dict[str, float]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _countries(rng: random.Random) -> dict[str, float]:
+    """The big ones, then every other country with a small weight (the long tail)."""
+    tail = [c.alpha_3 for c in pycountry.countries if c.alpha_3 not in BIG_COUNTRIES]
+    weights = dict(BIG_COUNTRIES)
+    for code in rng.sample(tail, 120):
+        weights[code] = 0.05
+    return weights
+
+
+def _codes(definition: dict, question: dict) -> list[str]:
+    return [choice["code"] for choice in definition["choices"].get(question.get("list"), [])]
+
+
+def answers_for(definition: dict, rng: random.Random, countries: dict[str, float]) -> dict:
+    """A plausible set of answers to every question of a definition, with its codes."""
+    answers: dict = {}
+    for page in definition["pages"]:
+        for question in page["questions"]:
+            name, kind = question["name"], question["type"]
+            if question["relevant"] and not parse(question["relevant"]).is_true(answers):
+                continue
+            codes = _codes(definition, question)
+            if kind == "consent":
+                answers[name] = True
+            elif name == "country":
+                answers[name] = _pick(rng, countries)
+            elif name in WEIGHTS and kind == "select_one":
+                answers[name] = _pick(rng, {c: w for c, w in WEIGHTS[name].items() if c in codes})
+            elif name == "gender" and kind == "select_multiple":
+                answers[name] = [_pick(rng, WEIGHTS["gender"])]
+            elif kind == "select_one" and codes:
+                if question["required"] or rng.random() < 0.85:
+                    weights = [1 / (i + 1) for i in range(len(codes))]
+                    answers[name] = rng.choices(codes, weights=weights)[0]
+            elif kind == "select_multiple" and codes:
+                plain = [c for c in codes if c not in (PREFER_NOT_TO_SAY, "no")] or codes
+                if question["required"] or rng.random() < 0.7:
+                    how_many = rng.choices([1, 2, 3], weights=[75, 20, 5])[0]
+                    # Earlier codes are commoner, as in real answers.
+                    weights = [1 / (i + 1) for i in range(len(plain))]
+                    chosen = {rng.choices(plain, weights=weights)[0] for _ in range(how_many)}
+                    answers[name] = sorted(chosen, key=plain.index)
+            elif kind == "integer":
+                answers[name] = rng.randint(0, 12)
+            elif kind in ("text", "long_text") and rng.random() < 0.1:
+                answers[name] = "Synthetic text."
+    return answers
+
+
+def synthesise(
+    responses: int, seed: int = 1, progress: Callable[[int], None] = lambda n: None
+) -> SynthReport:
+    """Add exactly `responses` responses: intakes, and 1- and 5-year follow-ups of some."""
+    rng = random.Random(seed)
+    versions = {sid: latest_version(sid) for sid in ("intake", "followup-1y", "followup-5y")}
+    missing = [sid for sid, version in versions.items() if version is None]
+    if missing:
+        raise LookupError(f"load the surveys first (missing: {', '.join(missing)})")
+    terms = _terms()
+    countries = _countries(rng)
+    report = SynthReport()
+    today = date.today()
+    while report.responses < responses:
+        room = min(BATCH, responses - report.responses)
+        # Decide who answers what first, so the batch holds exactly `room` responses.
+        people, planned = [], 0
+        while planned < room:
+            person = _person(rng, terms)
+            waves = [("intake", person["term_end"] - timedelta(days=90))]
+            if person["participant"]["status"] == "completed":
+                for wave, years, share in (("followup-1y", 1, 0.35), ("followup-5y", 5, 0.25)):
+                    day = person["term_end"] + timedelta(days=365 * years + rng.randint(0, 40))
+                    if day < today and rng.random() < share:
+                        waves.append((wave, day))
+            person["waves"] = waves[: room - planned]
+            planned += len(person["waves"])
+            people.append(person)
+        ids = db.session.scalars(
+            insert(Participant).returning(Participant.id, sort_by_parameter_order=True),
+            [person["participant"] for person in people],
+        ).all()
+        contacts, changes, rows = [], [], []
+        for pid, person in zip(ids, people, strict=True):
+            n = report.participants + len(contacts)
+            contacts.append(
+                {"participant_id": pid, "name": f"Synthetic {seed}-{n}",
+                 "email": f"synthetic.{seed}.{n}@example.org"}
+            )  # fmt: skip
+            changes.append(
+                {"participant_id": pid, "status": person["participant"]["status"],
+                 "changed_on": person["participant"]["status_changed_on"]}
+            )  # fmt: skip
+            for wave, day in person["waves"]:
+                rows.append(_response(versions[wave], pid, wave, day, rng, countries))
+        db.session.execute(insert(Contact), contacts)
+        db.session.execute(insert(StatusChange), changes)
+        db.session.execute(insert(Response), rows)
+        db.session.commit()
+        report.participants += len(ids)
+        report.responses += len(rows)
+        progress(report.responses)
+    return report
+
+
+def _terms() -> list[Term]:
+    terms = []
+    for code, name in PROGRAMMES:
+        programme = db.session.scalar(select(Programme).where(Programme.code == code))
+        if programme is None:
+            programme = Programme(code=code, name=name)
+            db.session.add(programme)
+        for year in YEARS:
+            term = db.session.scalar(
+                select(Term).where(Term.programme == programme, Term.name == str(year))
+            )
+            if term is None:
+                term = Term(
+                    programme=programme,
+                    name=str(year),
+                    start=date(year, 5, 1),
+                    end=date(year, 9, 1),
+                )
+                db.session.add(term)
+            terms.append(term)
+    db.session.flush()
+    return terms
+
+
+def _person(rng: random.Random, terms: list[Term]) -> dict:
+    term = rng.choice(terms)
+    status = _pick(rng, STATUSES) if term.end < date.today() else "active"
+    return {
+        "participant": {
+            # Ids are random, not seeded: the same seed can run twice into one database.
+            "public_id": secrets.token_hex(16),
+            "term_id": term.id,
+            "role": "mentee",
+            "status": status,
+            "status_changed_on": term.end,
+            "language": _pick(
+                rng, {"en": 60, "es": 12, "pt_BR": 8, "fr": 6, "sw": 4, "ar": 4, None: 6}
+            ),  # fmt: skip
+            "created_at": datetime.combine(term.start, datetime.min.time(), tzinfo=UTC),
+        },
+        "term_end": term.end,
+    }
+
+
+def _response(
+    version: SurveyVersion, participant_id: int, wave: str, day: date, rng, countries
+) -> dict:
+    submitted = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(
+        minutes=rng.randint(0, 24 * 60 - 1)
+    )
+    return {
+        "survey_version_id": version.id,
+        "locale": "en",
+        "started_at": submitted - timedelta(minutes=rng.randint(3, 30)),
+        "submitted_at": submitted,
+        "answers": answers_for(version.definition, rng, countries),
+        "submission_key": secrets.token_hex(32),
+        "wave": wave,
+        "participant_id": participant_id,
+    }
