@@ -1,14 +1,13 @@
 """Build the WTForms class for one page of a survey, in one locale.
 
-The form is built per request from the stored definition, with field names equal to the
-question names. CSRF is checked for every POST by Flask-WTF's CSRFProtect, so the page
-form itself carries none and can also re-validate a saved draft.
+The form is built from the survey model (`surveys.definitions.model`), once per content,
+page and locale, with field names equal to the question names. CSRF is checked for every
+POST by Flask-WTF's CSRFProtect, so the page form itself carries none and can also
+re-validate a saved draft.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from flask_babel import gettext as _
@@ -19,13 +18,14 @@ from wtforms.fields.choices import SelectChoice
 
 from i18n import collation_key, localized
 from surveys.definitions.expressions import parse
-from surveys.vocabulary import OTHER_CODE, OTHER_SUFFIX, PREFER_NOT_TO_SAY
+from surveys.definitions.model import Question, Survey
+from surveys.vocabulary import OTHER_CODE, PREFER_NOT_TO_SAY
 
 from .types import FIELD_TYPES, OTHER_TEXT
 from .validators import Constraint
 
 
-class SurveyPageForm(FlaskForm):
+class SurveyPageForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no types
     class Meta:
         csrf = False
 
@@ -33,80 +33,72 @@ class SurveyPageForm(FlaskForm):
     answers: dict[str, Any] = {}
 
 
-def choice_options(definition: dict, question: dict, locale: str) -> list[SelectChoice]:
+def choice_options(survey: Survey, question: Question, locale: str) -> list[SelectChoice]:
     """The choices of a select question in `locale`, with "Other" last when it has one."""
-    default = definition["default_language"]
+    choice_list = survey.choice_list(question)
     options = [
-        SelectChoice(choice["code"], localized(choice["label"], locale, default))
-        for choice in definition["choices"].get(question["list"] or "", [])
+        SelectChoice(choice.code, localized(choice.label, locale, survey.default_language))
+        for choice in (choice_list.choices if choice_list else ())
     ]
-    if question["list"] in definition.get("sorted_lists", ()):
+    if choice_list and choice_list.alphabetical:
         # Long generated lists (countries) read in alphabetical order of this language;
         # "Prefer not to say" stays last.
         last = [o for o in options if o.value == PREFER_NOT_TO_SAY]
         rest = [o for o in options if o.value != PREFER_NOT_TO_SAY]
         options = sorted(rest, key=lambda o: collation_key(o.label)) + last
-    if question.get("appearance") == "dropdown":
+    if question.appearance == "dropdown":
         options.insert(0, SelectChoice("", _("Choose…")))
-    if question["other"]:
+    if question.other:
         options.append(SelectChoice(OTHER_CODE, _("Other, please specify")))
     return options
 
 
-# Built form classes by (definition content, page, locale). Every request walks every
-# page (relevance can depend on any earlier answer), so building them each time was most
-# of a page's server time (bench/results.md). A class holds no request state.
+# Built form classes by (survey content, page, locale). Every request walks every page
+# (relevance can depend on any earlier answer), so building them each time was most of a
+# page's server time (bench/results.md). A class holds no request state.
 _FORMS: dict[tuple[str, int, str], type[SurveyPageForm]] = {}
 _FORMS_LIMIT = 2000
 
 
-def fingerprint(definition: dict) -> str:
-    """A digest of the definition's content: equal content, equal forms."""
-    text = json.dumps(definition, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+def build_page_form(survey: Survey, page_index: int, locale: str) -> type[SurveyPageForm]:
+    """The form class for page `page_index` (0-based) of a survey, in `locale`.
 
-
-def build_page_form(
-    definition: dict, page_index: int, locale: str, key: str | None = None
-) -> type[SurveyPageForm]:
-    """The form class for page `page_index` (0-based) of a normalised definition.
-
-    With `key` (the definition's `fingerprint`, computed once by the caller), the class is
-    built once per page and locale and then reused.
+    Built once per content (`survey.key`, its content hash), page and locale, then reused.
     """
-    if key is None:
-        return _build(definition, page_index, locale)
-    cache_key = (key, page_index, locale)
+    if not survey.key:
+        # A survey put together by hand, without a content hash: nothing to cache it by.
+        return _build(survey, page_index, locale)
+    cache_key = (survey.key, page_index, locale)
     form = _FORMS.get(cache_key)
     if form is None:
         if len(_FORMS) >= _FORMS_LIMIT:
             _FORMS.clear()
-        form = _FORMS[cache_key] = _build(definition, page_index, locale)
+        form = _FORMS[cache_key] = _build(survey, page_index, locale)
     return form
 
 
-def _build(definition: dict, page_index: int, locale: str) -> type[SurveyPageForm]:
-    default = definition["default_language"]
+def _build(survey: Survey, page_index: int, locale: str) -> type[SurveyPageForm]:
+    default = survey.default_language
     fields: dict[str, Any] = {}
-    for question in definition["pages"][page_index]["questions"]:
-        ftype = FIELD_TYPES[question["type"]]
+    for question in survey.pages[page_index].questions:
+        ftype = FIELD_TYPES[question.type]
         if ftype.field_class is None:
             continue
         validators = ftype.validators(question)
-        if question["constraint"]:
-            message = localized(question["constraint_message"], locale, default) or _(
+        if question.constraint:
+            message = localized(question.constraint_message, locale, default) or _(
                 "This answer is not accepted; please check it."
             )
-            validators.append(Constraint(parse(question["constraint"]), message, ftype))
-        options = choice_options(definition, question, locale)
-        fields[question["name"]] = ftype.field_class(
-            label=localized(question["label"], locale, default),
-            description=localized(question["hint"], locale, default),
+            validators.append(Constraint(parse(question.constraint), message, ftype))
+        options = choice_options(survey, question, locale)
+        fields[question.name] = ftype.field_class(
+            label=localized(question.label, locale, default),
+            description=localized(question.hint, locale, default),
             validators=validators,
             **ftype.field_kwargs(question, options),
         )
-        if question["other"]:
-            fields[question["name"] + OTHER_SUFFIX] = StringField(
+        if question.other_name:
+            fields[question.other_name] = StringField(
                 label=_("Please specify"),
                 validators=[v.Optional()],
                 render_kw={"maxlength": OTHER_TEXT.max_length},

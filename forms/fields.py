@@ -17,6 +17,9 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DecimalField, IntegerField
 
+# WTForms ships no type information: to mypy its classes are Any, and a class extending
+# one needs the `type: ignore[misc]` below.
+
 
 def parse_number(text: str, locale: str) -> Decimal:
     """The number in `text`, written in `locale`'s way or with a plain decimal point."""
@@ -49,7 +52,7 @@ class _LocaleParsing:
             raise ValueError(self.message) from None
 
 
-class LocaleIntegerField(_LocaleParsing, IntegerField):
+class LocaleIntegerField(_LocaleParsing, IntegerField):  # type: ignore[misc]
     message = _l("Please enter a whole number, like 12.")
 
     def parse(self, text: str, locale: str) -> int:
@@ -59,14 +62,14 @@ class LocaleIntegerField(_LocaleParsing, IntegerField):
         return int(number)
 
 
-class LocaleDecimalField(_LocaleParsing, DecimalField):
+class LocaleDecimalField(_LocaleParsing, DecimalField):  # type: ignore[misc]
     message = _l("Please enter a number, like 2.5.")
 
     def parse(self, text: str, locale: str) -> Decimal:
         return parse_number(text, locale)
 
 
-class LocaleDateField(_LocaleParsing, DateField):
+class LocaleDateField(_LocaleParsing, DateField):  # type: ignore[misc]
     message = _l("Please enter a date, like 2024-03-31.")
 
     def parse(self, text: str, locale: str) -> date:

@@ -31,6 +31,7 @@ from wtforms import validators as v
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput, Select, TextInput
 
+from surveys.definitions.model import Question
 from surveys.definitions.question_types import QUESTION_TYPES, QuestionType
 
 from .fields import LocaleDateField, LocaleDecimalField, LocaleIntegerField
@@ -58,12 +59,12 @@ class FieldType:
         """What the definition language says about this type."""
         return QUESTION_TYPES[self.name]
 
-    def validators(self, question: dict[str, Any]) -> list[Any]:
-        if question["required"]:
+    def validators(self, question: Question) -> list[Any]:
+        if question.required:
             return [v.InputRequired(message=REQUIRED_MESSAGE)]
         return [v.Optional()]
 
-    def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
+    def field_kwargs(self, question: Question, choices: list[SelectChoice]) -> dict[str, Any]:
         return {"render_kw": {"maxlength": self.max_length}}
 
     def to_answer(self, data: Any) -> Any:
@@ -95,7 +96,7 @@ class LongTextType(TextType):
     field_class = TextAreaField
     max_length = 5000
 
-    def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
+    def field_kwargs(self, question: Question, choices: list[SelectChoice]) -> dict[str, Any]:
         return {"render_kw": {"maxlength": self.max_length, "rows": 5}}
 
 
@@ -104,12 +105,12 @@ class EmailType(TextType):
     field_class = EmailField
     max_length = 254
 
-    def validators(self, question: dict[str, Any]) -> list[Any]:
+    def validators(self, question: Question) -> list[Any]:
         # No DNS look-up: respondents on slow links should not wait for a mail server.
         email = v.Email(message=_l("Please enter an email address like name@example.org."))
         return [*super().validators(question), email]
 
-    def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
+    def field_kwargs(self, question: Question, choices: list[SelectChoice]) -> dict[str, Any]:
         return {"render_kw": {"maxlength": self.max_length, "autocomplete": "email"}}
 
 
@@ -133,10 +134,10 @@ class IntegerType(FieldType):
     field_class = LocaleIntegerField
     max_length = 30
 
-    def validators(self, question: dict[str, Any]) -> list[Any]:
+    def validators(self, question: Question) -> list[Any]:
         return [*super().validators(question), _ordinary_number]
 
-    def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
+    def field_kwargs(self, question: Question, choices: list[SelectChoice]) -> dict[str, Any]:
         return {"widget": NumberInput(), "render_kw": {"inputmode": "numeric"}}
 
 
@@ -145,10 +146,10 @@ class DecimalType(FieldType):
     field_class = LocaleDecimalField
     max_length = 40
 
-    def validators(self, question: dict[str, Any]) -> list[Any]:
+    def validators(self, question: Question) -> list[Any]:
         return [*super().validators(question), _ordinary_number]
 
-    def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
+    def field_kwargs(self, question: Question, choices: list[SelectChoice]) -> dict[str, Any]:
         # A text box, not type=number: browsers refuse a decimal comma in number inputs.
         return {"widget": TextInput(), "render_kw": {"inputmode": "decimal", "maxlength": 40}}
 
@@ -167,14 +168,14 @@ class DateType(FieldType):
     field_class = LocaleDateField
     max_length = 30
 
-    def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
+    def field_kwargs(self, question: Question, choices: list[SelectChoice]) -> dict[str, Any]:
         return {}
 
     def to_answer(self, data: Any) -> Any:
         return data.isoformat() if data else None
 
 
-class CachedSelect(Select):
+class CachedSelect(Select):  # type: ignore[misc]  # WTForms ships no types
     """A drop-down whose <option> tags are rendered once per process and then reused.
 
     The country list has 250 options; escaping and formatting each on every page was a
@@ -182,9 +183,10 @@ class CachedSelect(Select):
     """
 
     @classmethod
-    def render_option(cls, choice, **kwargs):
+    def render_option(cls, choice: SelectChoice, **kwargs: Any) -> Markup:
         if kwargs or choice.render_kw:
-            return super().render_option(choice, **kwargs)
+            html: Markup = super().render_option(choice, **kwargs)
+            return html
         return _option_html(choice.value, choice.label, bool(choice.selected))
 
 
@@ -192,7 +194,8 @@ class CachedSelect(Select):
 def _option_html(value: str, label: str, selected: bool) -> Markup:
     choice = SelectChoice(value, label)
     choice.selected = selected
-    return Select.render_option(choice)
+    html: Markup = Select.render_option(choice)
+    return html
 
 
 class SelectOneType(FieldType):
@@ -200,10 +203,10 @@ class SelectOneType(FieldType):
     field_class = RadioField
     grouped = True
 
-    def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
+    def field_kwargs(self, question: Question, choices: list[SelectChoice]) -> dict[str, Any]:
         # Codes outside the list are caught as tampering before validation.
-        kwargs = {"choices": choices, "validate_choice": False}
-        if question.get("appearance") == "dropdown":
+        kwargs: dict[str, Any] = {"choices": choices, "validate_choice": False}
+        if question.appearance == "dropdown":
             kwargs["widget"] = CachedSelect()
         return kwargs
 
@@ -211,13 +214,13 @@ class SelectOneType(FieldType):
         return super().tampering(values, codes) or _unknown_codes(values, codes)
 
 
-class AtLeastOneChosen(v.InputRequired):
+class AtLeastOneChosen(v.InputRequired):  # type: ignore[misc]  # WTForms ships no types
     """Required, without the HTML `required` attribute: on a group of checkboxes the
     browser would take it to mean that every box must be ticked."""
 
     def __init__(self, message: Any = None) -> None:
         super().__init__(message)
-        self.field_flags = {}
+        self.field_flags: dict[str, Any] = {}
 
 
 class SelectMultipleType(FieldType):
@@ -226,12 +229,12 @@ class SelectMultipleType(FieldType):
     grouped = True
     multiple = True
 
-    def validators(self, question: dict[str, Any]) -> list[Any]:
-        if question["required"]:
+    def validators(self, question: Question) -> list[Any]:
+        if question.required:
             return [AtLeastOneChosen(message=REQUIRED_MESSAGE)]
         return [v.Optional()]
 
-    def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
+    def field_kwargs(self, question: Question, choices: list[SelectChoice]) -> dict[str, Any]:
         return {
             "choices": choices,
             "validate_choice": False,
@@ -253,12 +256,12 @@ class ConsentType(FieldType):
     field_class = BooleanField
     label_after = True
 
-    def validators(self, question: dict[str, Any]) -> list[Any]:
-        if question["required"]:
+    def validators(self, question: Question) -> list[Any]:
+        if question.required:
             return [v.DataRequired(message=_l("Please tick the box to give your consent."))]
         return []
 
-    def field_kwargs(self, question: dict[str, Any], choices: list[SelectChoice]) -> dict:
+    def field_kwargs(self, question: Question, choices: list[SelectChoice]) -> dict[str, Any]:
         return {}
 
     def to_answer(self, data: Any) -> Any:

@@ -82,7 +82,7 @@ def choose_locale(available: Sequence[str], default: str, preferred: str | None 
         session["lang"] = asked
         return asked
     for candidate in (session.get("lang"), preferred):
-        if candidate in available:
+        if isinstance(candidate, str) and candidate in available:
             return candidate
     return negotiate(browser_languages(), available) or default
 
@@ -90,7 +90,8 @@ def choose_locale(available: Sequence[str], default: str, preferred: str | None 
 def language_name(code: str) -> str:
     """The language's name in itself: español, português (Brasil), العربية."""
     locale = _parse(code)
-    return locale.get_display_name(locale) if locale else code
+    # Babel has a name for every locale it parses; the code itself is the fallback.
+    return (locale.get_display_name(locale) if locale else None) or code
 
 
 def select_locale() -> str:

@@ -75,5 +75,6 @@ def create_app(config: Config | None = None) -> Flask:
         # The visitor's own address and scheme, as the load balancer saw them: otherwise
         # every visitor shares its address, and one guesser locks everyone out.
         hops = config.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        # Flask's documented way to wrap the WSGI app, which mypy takes for a method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app

@@ -9,8 +9,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from .definitions import definition_files, read_definition
+from .definitions.question_types import NUMBER_TYPES
 from .definitions.translations import completeness
-from .definitions.validator import NUMBER_TYPES
 from .extensions import db
 from .survey_versions import VersionConflict, latest_version, store_definition, summaries
 
@@ -113,7 +113,7 @@ def import_command(form: str, survey_id: str | None, out: str | None, skip_unsup
         click.echo(f"warning: {warning}", err=True)
     for problem in result.problems:
         click.echo(str(problem), err=True)
-    if result.problems or result.yaml_text is None:
+    if result.problems or result.yaml_text is None or result.definition is None:
         raise SystemExit(1)
     if out is None:
         click.echo(result.yaml_text, nl=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -16,7 +16,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, scoped_session
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,15 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskModel
+
+    class Model(Base, _FlaskModel):
+        """`db.Model` as mypy can see it: made at run time, so not a class mypy follows
+        (python/mypy#8603); our declarative base with Flask-SQLAlchemy's model."""
+
+else:
+    Model = db.Model
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
@@ -59,7 +68,7 @@ def _secure_delete(dbapi_connection: Any, _record: Any) -> None:
 VACUUM_AFTER_COMMIT = "pathways.vacuum_after_commit"
 
 
-def vacuum_after_commit(session: Session, tables: Iterable[str]) -> None:
+def vacuum_after_commit(session: Session | scoped_session[Any], tables: Iterable[str]) -> None:
     """On PostgreSQL, VACUUM these tables once the session's transaction has committed.
 
     PostgreSQL keeps deleted rows as dead tuples, readable in the data files, until a
@@ -75,7 +84,8 @@ def _vacuum(session: Session) -> None:
     tables = session.info.pop(VACUUM_AFTER_COMMIT, None)
     if not tables:
         return
-    engine = session.get_bind()
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
     if engine.dialect.name != "postgresql":
         return
     quote = engine.dialect.identifier_preparer.quote

@@ -8,11 +8,12 @@ submitted; neither is worth keeping someone's answers for.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
 import click
 from dateutil.relativedelta import relativedelta
 from flask.cli import AppGroup
-from sqlalchemy import delete, or_, select
+from sqlalchemy import CursorResult, delete, or_, select
 
 from .definitions.schedule import duration
 from .extensions import db, vacuum_after_commit
@@ -36,7 +37,9 @@ def purge_drafts(older_than: relativedelta, now: datetime | None = None) -> int:
         execution_options={"synchronize_session": False},
     )
     vacuum_after_commit(db.session, [Draft.__tablename__])
-    return result.rowcount
+    # A DELETE's result is a CursorResult, which has the count; Session.execute types it as
+    # any Result.
+    return cast(CursorResult[Any], result).rowcount
 
 
 @maintenance_cli.command("purge-drafts")

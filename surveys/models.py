@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import vocabulary
 from .definitions.model import Survey, survey_of
-from .extensions import db
+from .extensions import Model
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -43,7 +43,7 @@ def one_of(column: str, codes: tuple[str, ...]) -> CheckConstraint:
     return CheckConstraint(f"{column} IN ({listed})", name=column)
 
 
-class SurveyVersion(db.Model):
+class SurveyVersion(Model):
     """One immutable version of a survey definition, as normalised JSON."""
 
     __tablename__ = "survey_versions"
@@ -98,7 +98,7 @@ class SurveyVersion(db.Model):
         return {info["id"]: info["version"] for info in lists.values()}
 
 
-class Draft(db.Model):
+class Draft(Model):
     """Answers of a survey in progress, kept on the server so Back/Next never lose anything.
 
     The browser holds the draft's token in its session cookie; only its hash is stored.
@@ -127,7 +127,7 @@ class Draft(db.Model):
     survey_version: Mapped[SurveyVersion] = relationship()
 
 
-class Response(db.Model):
+class Response(Model):
     """One submitted survey: the version answered, the locale, times, and the answers."""
 
     __tablename__ = "responses"
@@ -161,7 +161,7 @@ class Response(db.Model):
 ROLES, STATUSES = vocabulary.ROLES, vocabulary.STATUSES
 
 
-class Programme(db.Model):
+class Programme(Model):
     """A mentorship programme, e.g. GSoC. The four well-known ones are seeded."""
 
     __tablename__ = "programmes"
@@ -173,7 +173,7 @@ class Programme(db.Model):
     terms: Mapped[list[Term]] = relationship(back_populates="programme")
 
 
-class Term(db.Model):
+class Term(Model):
     """One round of a programme (e.g. GSoC 2025). Follow-ups count from its end."""
 
     __tablename__ = "terms"
@@ -192,7 +192,7 @@ def new_public_id() -> str:
     return secrets.token_hex(16)
 
 
-class Participant(db.Model):
+class Participant(Model):
     """A person taking part in one term. Holds no contact detail: that is `Contact`."""
 
     __tablename__ = "participants"
@@ -225,7 +225,7 @@ class Participant(db.Model):
         return self.opted_out_at is None and self.consent_withdrawn_at is None
 
 
-class StatusChange(db.Model):
+class StatusChange(Model):
     """A participant's status from a date on: the dashboard's failure and withdrawal rates."""
 
     __tablename__ = "status_changes"
@@ -239,7 +239,7 @@ class StatusChange(db.Model):
     participant: Mapped[Participant] = relationship(back_populates="status_changes")
 
 
-class Contact(db.Model):
+class Contact(Model):
     """Name and email, in a table of their own: read only to send mail, never by exports."""
 
     __tablename__ = "contacts"
@@ -253,7 +253,7 @@ class Contact(db.Model):
     participant: Mapped[Participant] = relationship(back_populates="contact")
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """One participant asked to answer one survey wave: its due date, mail and answer state."""
 
     __tablename__ = "invitations"
@@ -277,7 +277,7 @@ class Invitation(db.Model):
     participant: Mapped[Participant] = relationship()
 
 
-class PersonalLink(db.Model):
+class PersonalLink(Model):
     """The hash of one `/f/<token>` token. Each message carries a fresh token (the token
     itself is never stored, so a reminder cannot repeat it); all of them stay valid until
     the invitation expires."""
@@ -292,7 +292,7 @@ class PersonalLink(db.Model):
     invitation: Mapped[Invitation] = relationship()
 
 
-class Erasure(db.Model):
+class Erasure(Model):
     """That an erasure happened and how much it removed; never whose."""
 
     __tablename__ = "erasures"
@@ -306,7 +306,7 @@ class Erasure(db.Model):
 # --- audit ------------------------------------------------------------------------------
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what and when: exports (with options and k achieved), erasures, sign-ins …
     Details hold options and counts, never answers or contact details."""
 
@@ -324,7 +324,7 @@ class AuditEvent(db.Model):
 USER_ROLES = ("admin", "analyst")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A member of staff who signs in to /admin: an admin does everything, an analyst sees
     the dashboard and downloads exports. The password is kept as a scrypt hash only."""
 
@@ -363,7 +363,7 @@ class User(UserMixin, db.Model):
 # --- releases -----------------------------------------------------------------------------
 
 
-class Release(db.Model):
+class Release(Model):
     """The register of anonymised releases: what was released, for which purpose, with
     which generalisation, and the k and l counted on the written file. Two releases of one
     survey can be compared here before a third is made."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 
@@ -92,6 +92,8 @@ def summaries() -> list[VersionSummary]:
         .outerjoin(counts, counts.c.survey_version_id == SurveyVersion.id)
         .order_by(SurveyVersion.survey_id, SurveyVersion.version)
     ).all()
+    # A row unpacks as this tuple; mypy reads the unpacked Row as objects.
+    pairs = (cast(tuple[SurveyVersion, int], row) for row in rows)
     return [
-        VersionSummary(sv.survey_id, sv.version, sv.title, sv.languages, int(n)) for sv, n in rows
+        VersionSummary(sv.survey_id, sv.version, sv.title, sv.languages, int(n)) for sv, n in pairs
     ]

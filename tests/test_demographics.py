@@ -9,11 +9,13 @@ import pycountry
 import pytest
 from sqlalchemy import select
 
+from surveys.config import BUNDLED_SURVEYS_DIR
 from surveys.definitions import read_definition
 from surveys.demographics import PREFER_NOT_TO_SAY, block_names, load_block
 from surveys.demographics.countries import country_name, m49_regions
 from surveys.extensions import db
 from surveys.models import Response
+from surveys.survey_versions import content_hash
 
 SURVEY = """\
 id: demo
@@ -315,3 +317,78 @@ def test_blocks_have_a_code_list_id_and_version():
         block = load_block(name)
         assert isinstance(block["code_list"]["id"], str)
         assert isinstance(block["code_list"]["version"], int)
+
+
+def test_a_block_included_several_times_keeps_its_lists_in_its_own_order(tmp_path):
+    # Once per page, say, each time choosing some of its questions: the lists still join
+    # the survey block by block, each in the block's order, so the stored definition does
+    # not depend on how a survey lays the block out.
+    definition, problems = read(
+        tmp_path,
+        """
+        - include: demographics/gender
+          questions: [transgender]
+        - include: demographics/age_range
+        - include: demographics/gender
+          questions: [gender]
+        """,
+    )
+    assert problems == []
+    assert list(definition["choices"]) == ["programmes", "gender", "transgender", "age_range"]
+    assert [q["name"] for q in definition["pages"][1]["questions"]] == [
+        "transgender",
+        "age_range",
+        "gender",
+    ]
+    assert set(definition["code_lists"]) == {"gender", "transgender", "age_range"}
+
+
+def test_follow_up_blocks_are_included_by_name_and_record_no_code_list(tmp_path):
+    definition, problems = read(
+        tmp_path,
+        """
+        - include: followup/outcomes
+          questions: [recommend]
+          label: Would you recommend it?
+        """,
+    )
+    assert problems == []
+    assert questions_of(definition)["recommend"]["label"] == {"en": "Would you recommend it?"}
+    codes = [c["code"] for c in definition["choices"]["likelihood"]]
+    assert codes == ["definitely", "probably", "probably_not", "definitely_not"]
+    # Not demographics: no versioned code list, and no programme decides who is asked.
+    assert definition["code_lists"] == {}
+    assert questions_of(definition)["recommend"]["relevant"] is None
+
+
+@pytest.mark.parametrize("name", ["../blocks/age_range", "age_range", "", "outcomes.yaml"])
+def test_only_names_from_the_follow_up_folder_can_be_included(tmp_path, name):
+    definition, problems = read(
+        tmp_path, f"- include: followup/{name}\n- {{name: city, type: text, label: City}}"
+    )
+    assert definition is None
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        f"include 'followup/{name}': no follow-up block {name!r}; blocks: outcomes"
+    ]
+
+
+def test_a_list_of_the_survey_cannot_take_the_name_of_an_included_one(tmp_path):
+    _, problems = read(tmp_path, "- include: demographics/age_range")
+    assert problems == []
+    path = tmp_path / "demo.yaml"
+    path.write_text(path.read_text() + "  age_range:\n    - {code: young, label: Young}\n")
+    _, problems = read_definition(path)
+    message = "list 'age_range' comes from the block demographics/age_range"
+    assert any(message in str(p) for p in problems), problems
+
+
+def test_the_bundled_intake_reads_as_version_6_was_stored():
+    # Its demographic questions come from the blocks: a change to a block, or to how
+    # includes expand, changes the intake's content, which needs a new version (and a
+    # new line here) so that no stored answer changes meaning.
+    definition, problems = read_definition(BUNDLED_SURVEYS_DIR / "intake.yaml")
+    assert problems == []
+    assert definition["version"] == 6
+    assert content_hash(definition) == (
+        "db07ab131ee52b78aca2594aae446ca350156658d7fa1388670d42f7d2c4ad9d"
+    )

@@ -7,14 +7,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from ruamel.yaml import YAML
 
 from surveys.config import BUNDLED_SURVEYS_DIR
 from surveys.definitions import read_definition
 from surveys.demographics import block_names, load_block
+from surveys.demographics.blocks import FOLLOWUP
 from surveys.extensions import db
 from surveys.followups.links import new_link
 from surveys.models import Invitation, Participant, Programme, Term
-from surveys.survey_versions import store_definition
+from surveys.survey_versions import content_hash, store_definition
 
 FOLLOWUPS = ["followup-1y", "followup-5y"]
 LANGUAGES = ["en", "es", "pt_BR", "fr", "sw", "ar"]
@@ -122,6 +124,35 @@ def test_followups_carry_the_outcome_fields_and_no_demographics(survey_id):
     demographic = {q["name"] for b in block_names() for q in load_block(b)["questions"]}
     assert not demographic & set(questions)
     assert definition["code_lists"] == {}
+
+
+@pytest.mark.parametrize(
+    ("survey_id", "digest"),
+    [
+        ("followup-1y", "94907a342f69833ed642bd36f64a33d49ba209d24e8fa7e4ee55971adde9c212"),
+        ("followup-5y", "0f5b41bcd1286bca01cdd8a9c578ccb58fa41c7a544c76720befa54c29861cb4"),
+    ],
+)
+def test_version_4_reads_as_it_was_stored(survey_id, digest):
+    # Version 4 is loaded and answered: loading it again with other content is refused,
+    # and its answers mean what they meant. Changing the shared outcome block (or how
+    # includes expand) must come with a new version, and a new line here.
+    definition = bundled(survey_id)
+    assert definition["version"] == 4
+    assert content_hash(definition) == digest
+
+
+def test_both_waves_ask_the_same_outcome_questions_with_the_same_codes():
+    # Written once (followup/outcomes) so that 1-year and 5-year answers compare.
+    one, five = bundled("followup-1y"), bundled("followup-5y")
+    assert one["pages"] == five["pages"]
+    assert one["choices"] == five["choices"]
+    outcomes = YAML(typ="safe").load((FOLLOWUP.folder / "outcomes.yaml").read_text("utf-8"))
+    assert list(questions_of(one)) == [q["name"] for q in outcomes["questions"]]
+    assert list(one["choices"]) == list(outcomes["choices"])
+    for survey_id in FOLLOWUPS:
+        text = (BUNDLED_SURVEYS_DIR / f"{survey_id}.yaml").read_text("utf-8")
+        assert "choices:" not in text and "type:" not in text
 
 
 # --- answering them -----------------------------------------------------------------

@@ -530,19 +530,21 @@ def test_a_drop_down_question_has_a_label_tied_to_it(app, runner, respondent):
 
 
 def test_page_forms_are_built_once_per_content_page_and_locale(app):
-    from forms.builder import build_page_form, fingerprint
+    from forms.builder import build_page_form
     from surveys.config import BUNDLED_SURVEYS_DIR
     from surveys.definitions import read_definition
+    from surveys.definitions.model import read_survey
 
     definition, _ = read_definition(BUNDLED_SURVEYS_DIR / "followup-1y.yaml")
-    key = fingerprint(definition)
+    survey = read_survey(definition)
     with app.test_request_context("/"):
-        first = build_page_form(definition, 0, "es", key)
-        assert build_page_form(definition, 0, "es", key) is first
-        assert build_page_form(definition, 0, "fr", key) is not first
-        assert build_page_form(definition, 1, "es", key) is not first
-        changed = {**definition, "title": {"en": "Another"}}
-        assert build_page_form(changed, 0, "es", fingerprint(changed)) is not first
+        first = build_page_form(survey, 0, "es")
+        # Another model of the same content shares the forms: they are cached by content.
+        assert build_page_form(read_survey(definition), 0, "es") is first
+        assert build_page_form(survey, 0, "fr") is not first
+        assert build_page_form(survey, 1, "es") is not first
+        changed = read_survey({**definition, "title": {"en": "Another"}})
+        assert build_page_form(changed, 0, "es") is not first
 
 
 def test_the_country_drop_down_keeps_the_choice_and_speaks_the_language(app, runner, respondent):

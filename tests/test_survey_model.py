@@ -41,6 +41,8 @@ def test_every_question_and_choice_of_the_stored_json_is_in_the_model(definition
                 c["code"] for c in definition["choices"][q["list"]]
             ]
     assert survey.id == definition["id"] and survey.version == definition["version"]
+    alphabetical = {name for name, choices in survey.lists.items() if choices.alphabetical}
+    assert alphabetical == set(definition["sorted_lists"])
 
 
 def test_a_question_is_asked_when_its_relevance_holds():

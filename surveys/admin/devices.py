@@ -32,7 +32,10 @@ _SALT = "sign-in device"
 
 
 def _signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=_SALT)
+    key = current_app.secret_key
+    if not key:  # create_app always sets one
+        raise RuntimeError("the application has no secret key to sign device cookies with")
+    return URLSafeTimedSerializer(key, salt=_SALT)
 
 
 def device_of(user: User | None) -> str | None:

@@ -37,7 +37,7 @@ def tampering(survey: Survey, index: int, formdata: MultiDict, locale: str) -> s
         ftype = FIELD_TYPES[question.type]
         if ftype.field_class is None:
             continue
-        options = choice_options(survey.definition, question.raw, locale)
+        options = choice_options(survey, question, locale)
         problem = ftype.tampering(formdata.getlist(question.name), {o.value for o in options})
         if problem is None and question.other_name:
             problem = OTHER_TEXT.tampering(formdata.getlist(question.other_name), set())

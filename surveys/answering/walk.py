@@ -58,7 +58,6 @@ def walk(survey: Survey, raw: dict[str, list[str]], locale: str, validate: bool)
     """
     result = Walk()
     answers = result.answers
-    definition = survey.definition
     for index, page in enumerate(survey.pages):
         page_raw = MultiDict(
             [
@@ -67,7 +66,7 @@ def walk(survey: Survey, raw: dict[str, list[str]], locale: str, validate: bool)
                 for value in raw.get(name, [])
             ]
         )
-        form = build_page_form(definition, index, locale, survey.key)(formdata=page_raw)
+        form = build_page_form(survey, index, locale)(formdata=page_raw)
         form.answers = answers
         result.forms[index] = form
         for question in page.questions:

@@ -37,7 +37,7 @@ def _count_miss() -> None:
     if not limiter.enabled:
         return
     prefix = current_app.config.get("RATELIMIT_KEY_PREFIX")
-    key = ("link-miss", get_remote_address())
+    key: tuple[str, ...] = ("link-miss", get_remote_address())
     key = (prefix, *key) if prefix else key
     if not all(limiter.limiter.hit(limit, *key) for limit in parse_many(GUESS_LIMIT)):
         abort(429)

@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
 # Text stays text (small files, selectable labels); a fixed salt makes the same chart the
 # same bytes, so caches and tests can compare them.
-SVG_SETTINGS = {"svg.fonttype": "none", "svg.hashsalt": "pathways", "font.size": 9}
+SVG_SETTINGS: dict[RcKeyType, str | int] = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "pathways",
+    "font.size": 9,
+}
 BAR_COLOUR = "#1d4ed8"
 TARGET_COLOUR = "#b42318"
 HIDDEN_COLOUR = "#667085"
@@ -55,6 +64,7 @@ def bar_chart(
         positions = range(len(labels))
         drawn = [(i, v) for i, v in zip(positions, values, strict=True) if v is not None]
         xs, heights = [i for i, _ in drawn], [v for _, v in drawn]
+        value_axis: Axis
         if horizontal:
             bars = axes.barh(xs, heights, color=BAR_COLOUR)
             axes.set_yticks(list(positions), [str(label) for label in labels])
@@ -106,7 +116,7 @@ def trend_chart(
     with matplotlib.rc_context(SVG_SETTINGS):
         figure = Figure(figsize=(WIDTH, 3.8))
         axes = figure.subplots()
-        colours = matplotlib.colormaps["tab20"].colors
+        colours = matplotlib.color_sequences["tab20"]
         drawn = [(label, points) for label, points in series.items() if any(points.values())]
         for n, (label, points) in enumerate(drawn):
             ys = [points.get(position, float("nan")) for position in range(len(columns))]

@@ -270,9 +270,10 @@ def share(table: Table, numerators: Sequence[tuple[Any, Any]], denominator: tupl
     shown: a rate from a hidden count would give the count away."""
     total = visible(table, *denominator)
     parts = [visible(table, *cell) for cell in numerators]
-    if not total or any(part is None for part in parts):
+    shown = [part for part in parts if part is not None]
+    if not total or len(shown) < len(parts):
         return None
-    return sum(parts) / total
+    return sum(shown) / total
 
 
 def failure_rates(table: Table) -> dict[Any, float | None]:

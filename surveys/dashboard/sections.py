@@ -159,7 +159,8 @@ class Dashboard:
 
     @cached_property
     def sources(self) -> Sources:
-        return Sources(db.session, self.filters)
+        # The request's Session itself, which db.session stands for.
+        return Sources(db.session(), self.filters)
 
     @cached_property
     def _tables(self) -> dict[str, Table]:
@@ -169,7 +170,10 @@ class Dashboard:
     def _definitions(self) -> dict[str, Any]:
         return {}
 
-    def definition(self, survey_id: str) -> dict | None:
+    def definition(self, survey_id: str | None) -> dict[str, Any] | None:
+        """The latest definition of the survey; None when there is none (or no survey)."""
+        if survey_id is None:
+            return None
         if survey_id not in self._definitions:
             self._definitions[survey_id] = self.sources.definition(survey_id)
         return self._definitions[survey_id]
@@ -253,6 +257,8 @@ class Dashboard:
     def rates(self, spec: Spec) -> list[tuple[str, float | None]]:
         """(column label, share of the rate row) for a table with a rate row."""
         table, labels = self.table(spec.name), self.column_labels(spec)
+        if not spec.chart_rows:
+            raise ValueError(f"table {spec.name!r} has no rate row")
         row = spec.chart_rows[0]
         return [
             (labels.get(column, str(column)), goals.share(table, [(row, column)], (TOTAL, column)))

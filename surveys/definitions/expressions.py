@@ -65,8 +65,12 @@ class ExpressionError(Exception):
 
 # --- values -------------------------------------------------------------------------
 
+# The answers an expression reads, by question name: text, numbers, a select_multiple's
+# codes as a list. Any value is read: the conversions below say how.
+Answers = Mapping[str, object]
 
-def to_number(value: Any) -> float:
+
+def to_number(value: object) -> float:
     if isinstance(value, bool):
         return 1.0 if value else 0.0
     if isinstance(value, int | float):
@@ -79,7 +83,7 @@ def to_number(value: Any) -> float:
     return math.nan
 
 
-def to_text(value: Any) -> str:
+def to_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -91,7 +95,7 @@ def to_text(value: Any) -> str:
     return str(value)
 
 
-def to_bool(value: Any) -> bool:
+def to_bool(value: object) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
@@ -101,16 +105,17 @@ def to_bool(value: Any) -> bool:
     return to_text(value) != ""
 
 
-def _codes(value: Any) -> list[str]:
+def _codes(value: object) -> list[str]:
     if isinstance(value, list | tuple):
         return [to_text(v) for v in value]
     return to_text(value).split()
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+# Applied to two numbers or to two texts, never one of each (hence Any).
 _RELATIONAL: dict[str, Callable[[Any, Any], bool]] = {
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
@@ -119,7 +124,7 @@ _RELATIONAL: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def compare(op: str, left: Any, right: Any) -> bool:
+def compare(op: str, left: object, right: object) -> bool:
     if isinstance(left, bool) or isinstance(right, bool):
         if op in ("=", "!="):
             return (to_bool(left) == to_bool(right)) == (op == "=")
@@ -153,7 +158,7 @@ def _pattern(pattern: str) -> regex.Pattern[str]:
         raise ExpressionError(f"regex pattern {pattern!r} is not valid: {error}") from None
 
 
-def _regex(value: Any, pattern: Any) -> bool:
+def _regex(value: object, pattern: object) -> bool:
     compiled = _pattern(to_text(pattern))
     try:
         return compiled.search(to_text(value), timeout=REGEX_TIMEOUT) is not None
@@ -164,7 +169,7 @@ def _regex(value: Any, pattern: Any) -> bool:
 
 
 # name -> (number of arguments, implementation)
-FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {
+FUNCTIONS: dict[str, tuple[int, Callable[..., object]]] = {
     "not": (1, lambda v: not to_bool(v)),
     "selected": (2, lambda v, code: to_text(code) in _codes(v)),
     "count-selected": (1, lambda v: len(_codes(v))),
@@ -177,15 +182,15 @@ FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {
 
 
 class Node:
-    def evaluate(self, answers: Mapping[str, Any], current: Any) -> Any:
+    def evaluate(self, answers: Answers, current: object) -> object:
         raise NotImplementedError
 
 
 @dataclass(frozen=True)
 class Literal(Node):
-    value: Any
+    value: int | float | str
 
-    def evaluate(self, answers: Mapping[str, Any], current: Any) -> Any:
+    def evaluate(self, answers: Answers, current: object) -> object:
         return self.value
 
 
@@ -193,14 +198,14 @@ class Literal(Node):
 class Reference(Node):
     name: str
 
-    def evaluate(self, answers: Mapping[str, Any], current: Any) -> Any:
+    def evaluate(self, answers: Answers, current: object) -> object:
         value = answers.get(self.name)
         return "" if value is None else value
 
 
 @dataclass(frozen=True)
 class Current(Node):
-    def evaluate(self, answers: Mapping[str, Any], current: Any) -> Any:
+    def evaluate(self, answers: Answers, current: object) -> object:
         return "" if current is None else current
 
 
@@ -209,7 +214,7 @@ class Call(Node):
     name: str
     arguments: tuple[Node, ...]
 
-    def evaluate(self, answers: Mapping[str, Any], current: Any) -> Any:
+    def evaluate(self, answers: Answers, current: object) -> object:
         _, function = FUNCTIONS[self.name]
         return function(*(a.evaluate(answers, current) for a in self.arguments))
 
@@ -220,7 +225,7 @@ class Comparison(Node):
     left: Node
     right: Node
 
-    def evaluate(self, answers: Mapping[str, Any], current: Any) -> Any:
+    def evaluate(self, answers: Answers, current: object) -> object:
         return compare(
             self.op, self.left.evaluate(answers, current), self.right.evaluate(answers, current)
         )
@@ -231,7 +236,7 @@ class And(Node):
     left: Node
     right: Node
 
-    def evaluate(self, answers: Mapping[str, Any], current: Any) -> Any:
+    def evaluate(self, answers: Answers, current: object) -> object:
         return to_bool(self.left.evaluate(answers, current)) and to_bool(
             self.right.evaluate(answers, current)
         )
@@ -242,7 +247,7 @@ class Or(Node):
     left: Node
     right: Node
 
-    def evaluate(self, answers: Mapping[str, Any], current: Any) -> Any:
+    def evaluate(self, answers: Answers, current: object) -> object:
         return to_bool(self.left.evaluate(answers, current)) or to_bool(
             self.right.evaluate(answers, current)
         )
@@ -262,7 +267,7 @@ class Expression:
     # A regex() whose pattern is not a text in quotes: a pattern an answer could supply.
     patterns_from_answers: bool = False
 
-    def evaluate(self, answers: Mapping[str, Any], current: Any = None) -> Any:
+    def evaluate(self, answers: Answers, current: object = None) -> object:
         try:
             return self.root.evaluate(answers, current)
         except ExpressionError:
@@ -270,7 +275,7 @@ class Expression:
         except (ValueError, TypeError, OverflowError, RecursionError) as error:
             raise ExpressionError(f"cannot evaluate {self.source!r}: {error}") from None
 
-    def is_true(self, answers: Mapping[str, Any], current: Any = None) -> bool:
+    def is_true(self, answers: Answers, current: object = None) -> bool:
         return to_bool(self.evaluate(answers, current))
 
 
@@ -292,7 +297,7 @@ class _Compiler:
         self.uses_current = False
         self.patterns_from_answers = False
 
-    def compile(self, tree: Tree | Token, depth: int = 0) -> Node:
+    def compile(self, tree: Tree[Token] | Token, depth: int = 0) -> Node:
         if depth > MAX_DEPTH:
             raise ExpressionError("the expression is nested too deeply")
         if isinstance(tree, Token):  # pragma: no cover - the grammar names every token
@@ -317,8 +322,8 @@ class _Compiler:
                     str(op), self.compile(left, depth + 1), self.compile(right, depth + 1)
                 )
             case "and_" | "or_":
-                left, right = (self.compile(c, depth + 1) for c in children)
-                return And(left, right) if tree.data == "and_" else Or(left, right)
+                first, second = (self.compile(c, depth + 1) for c in children)
+                return And(first, second) if tree.data == "and_" else Or(first, second)
             case "call":
                 name = str(children[0])
                 arguments = tuple(self.compile(c, depth + 1) for c in children[1:] if c is not None)

@@ -1,6 +1,6 @@
 """The survey model: a normalised definition read once into frozen objects.
 
-The stored JSON (validator.py makes it, `SurveyVersion.definition` keeps it) stays the
+The stored JSON (the validator makes it, `SurveyVersion.definition` keeps it) stays the
 contract between versions, exports and other tools. In the code, a survey is read through
 these types instead of string keys: `survey.question("age").relevant`, not
 `definition["pages"][i]["questions"][j]["relevant"]`. A version never changes, so its
@@ -36,6 +36,9 @@ class Choice:
 class ChoiceList:
     name: str
     choices: tuple[Choice, ...]
+    # Shown in the alphabetical order of the reader's language, not as listed (long
+    # generated lists such as countries); the definition's `sorted_lists`.
+    alphabetical: bool = False
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -140,8 +143,13 @@ class Survey:
 def read_survey(definition: Mapping[str, Any], key: str | None = None) -> Survey:
     """The model of a normalised definition (the validator's output); `key` is its
     content hash when known."""
+    alphabetical = set(definition.get("sorted_lists", ()))
     lists = {
-        name: ChoiceList(name, tuple(Choice(c["code"], c["label"]) for c in choices))
+        name: ChoiceList(
+            name,
+            tuple(Choice(c["code"], c["label"]) for c in choices),
+            alphabetical=name in alphabetical,
+        )
         for name, choices in definition.get("choices", {}).items()
     }
     pages = tuple(

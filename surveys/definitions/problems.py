@@ -20,14 +20,15 @@ class Problem:
         )
 
 
-def yaml_line(node: Any, key: Any = None) -> int | None:
+def yaml_line(node: object, key: object = None) -> int | None:
     """1-based YAML line of a mapping (or of one of its keys), when the loader kept it."""
-    lc = getattr(node, "lc", None)
+    # ruamel's line and column record (`LineCol`), which ruamel types as Any.
+    lc: Any = getattr(node, "lc", None)
     if lc is None:
         return None
     try:
         if key is None:
-            return lc.line + 1
-        return (lc.key(key) if isinstance(key, str) else lc.item(key))[0] + 1
+            return int(lc.line) + 1
+        return int((lc.key(key) if isinstance(key, str) else lc.item(key))[0]) + 1
     except (KeyError, IndexError, TypeError, AttributeError):
-        return lc.line + 1
+        return int(lc.line) + 1

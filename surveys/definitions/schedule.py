@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TypedDict
 
 from dateutil.relativedelta import relativedelta
 
@@ -28,6 +28,19 @@ SCHEDULE_KEYS = {"wave", "from", "after", "open_for", "for"}
 DEFAULT_OPEN_FOR = "60d"
 
 Problem = Callable[[str, str, int | None], None]
+
+# A schedule as stored in the normalised definition ("from" is a keyword, hence this form).
+Schedule = TypedDict(
+    "Schedule",
+    {
+        "wave": str,
+        "from": str,
+        "after": str,
+        "open_for": str,
+        "roles": list[str],
+        "statuses": list[str],
+    },
+)
 
 
 def duration(text: str) -> relativedelta | None:
@@ -44,13 +57,15 @@ def duration(text: str) -> relativedelta | None:
     }[unit]
 
 
-def _one_or_list(value: Any) -> list[str]:
+def _one_or_list(value: object) -> list[str]:
     if value is None:
         return []
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def read_schedule(node: Any, problem: Problem, line: Callable[..., int | None]) -> dict | None:
+def read_schedule(
+    node: object, problem: Problem, line: Callable[..., int | None]
+) -> Schedule | None:
     """Check a definition's `schedule:` and return it normalised, or None (problems noted)."""
     place = "schedule"
     if not isinstance(node, dict):
@@ -69,6 +84,7 @@ def read_schedule(node: Any, problem: Problem, line: Callable[..., int | None]) 
     if not isinstance(wave, str) or not WAVE.match(wave):
         problem(place, "wave must be a short name like followup-1y", line(node, "wave"))
         ok = False
+        wave = ""  # never stored: not ok
     anchor = node.get("from", "term_end")
     if anchor not in ANCHORS:
         problem(

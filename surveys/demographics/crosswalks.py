@@ -18,7 +18,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from . import BLOCKS_DIR, GENERATED_LISTS
+from .blocks import BLOCKS_DIR
+from .code_lists import GENERATED_LISTS, code_list_id
 
 CROSSWALKS_DIR = Path(__file__).parent / "crosswalks"
 CROSSWALK_KEYS = {"list", "from", "to", "from_codes", "map"}
@@ -80,18 +81,7 @@ class Library:
         return list(dict.fromkeys(codes))
 
 
-def code_list_id(block: Mapping[str, Any], list_name: str) -> str:
-    """The id a block's list is recorded under: the block's id for its first list.
-
-    The same rule as the survey loader's (`code_lists` of a stored definition), so the
-    ids here are the ones in `Response.code_list_versions`.
-    """
-    main = next(iter(block["choices"]))
-    list_id = block["code_list"]["id"]
-    return list_id if list_name == main else f"{list_id}.{list_name}"
-
-
-def _codes(items: list) -> tuple[str, ...]:
+def _codes(items: list[Any]) -> tuple[str, ...]:
     codes: list[str] = []
     for item in items:
         if "source" in item:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -26,11 +26,14 @@ class ExportRefused(Exception):
 
 
 def count_responses(survey_id: str) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Response)
-        .join(SurveyVersion)
-        .where(SurveyVersion.survey_id == survey_id)
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Response)
+            .join(SurveyVersion)
+            .where(SurveyVersion.survey_id == survey_id)
+        )
+        or 0
     )
 
 
@@ -122,7 +125,8 @@ def run_export(
 def known_questions() -> frozenset[str]:
     """Every question name of every loaded survey version, and the columns exports make."""
     names = {"period", "programme", "country_income_group"}
-    for definition in db.session.scalars(select(SurveyVersion.stored_definition)):
+    stored: Iterable[dict[str, Any]] = db.session.scalars(select(SurveyVersion.stored_definition))
+    for definition in stored:
         names.update(q["name"] for page in definition["pages"] for q in page["questions"])
     return frozenset(names)
 

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import exists, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -39,8 +40,16 @@ def due_dates(schedule: dict, term: Term, participant: Participant) -> tuple[dat
     else:
         # A term imported without its start date: the day the participant was imported.
         anchor = term.start or participant.created_at.date()
-    due = anchor + duration(schedule["after"])
-    return due, due + duration(schedule["open_for"])
+    due = anchor + _stored_duration(schedule["after"])
+    return due, due + _stored_duration(schedule["open_for"])
+
+
+def _stored_duration(text: str) -> relativedelta:
+    """A duration of a stored schedule, which the validator checked when it was loaded."""
+    found = duration(text)
+    if found is None:
+        raise ValueError(f"the stored schedule has {text!r} where a duration belongs")
+    return found
 
 
 def scheduled_surveys() -> list[SurveyVersion]:

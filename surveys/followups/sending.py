@@ -216,15 +216,16 @@ def _letter(
     invitation: Invitation, token: str, base: str, reminder: bool, definitions: dict
 ) -> mail.Letter | None:
     definition = _definition(invitation.survey_id, definitions)
-    if definition is None:
-        return None
     participant = invitation.participant
+    contact = participant.contact
+    if definition is None or contact is None:
+        return None
     locale = mail.message_locale(participant.language, definition)
     with force_locale(locale):
         expires = format_date(invitation.expires_on - timedelta(days=1), format="long")
     return mail.Letter(
-        to_name=participant.contact.name,
-        to_email=participant.contact.email,
+        to_name=contact.name,
+        to_email=contact.email,
         language=participant.language,
         definition=definition,
         programme=participant.term.programme.name,
@@ -327,7 +328,7 @@ def _send(smtp: smtplib.SMTP, letter: mail.Letter, settings: MailSettings) -> st
 
 
 def _record_failure(invitation_id: int, reason: str, report: SendReport) -> SendFailure:
-    invitation = db.session.get(Invitation, invitation_id)
+    invitation = db.session.get_one(Invitation, invitation_id)
     invitation.send_failures += 1
     failure = SendFailure(invitation.id, invitation.survey_id, invitation.wave, reason)
     if invitation.send_failures >= MAX_SEND_FAILURES:

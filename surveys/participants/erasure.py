@@ -83,8 +83,11 @@ def erase(email: str) -> ErasureReport:
     if not ids:
         return ErasureReport(0, 0)
     invitations = select(Invitation.id).where(Invitation.participant_id.in_(ids))
-    responses = db.session.scalar(
-        select(func.count()).select_from(Response).where(Response.participant_id.in_(ids))
+    responses = (
+        db.session.scalar(
+            select(func.count()).select_from(Response).where(Response.participant_id.in_(ids))
+        )
+        or 0
     )
     for statement in (
         delete(PersonalLink).where(PersonalLink.invitation_id.in_(invitations)),

@@ -104,7 +104,9 @@ def read_rows(data: bytes) -> tuple[list[Row], list[RowProblem]]:
         raise ImportRefused("a column is named twice")
     reader.fieldnames = header
 
-    rows, problems, seen = [], [], {}
+    rows: list[Row] = []
+    problems: list[RowProblem] = []
+    seen: dict[str, int] = {}  # email -> the line it was first on
     try:
         for record in reader:
             # The line the row ends on: its only line, unless a quoted value spans lines.
@@ -215,7 +217,7 @@ def import_participants(
     report = ImportReport(problems=problems)
     the_term = find_or_create_term(find_or_create_programme(programme), term, term_end, term_start)
     existing = {
-        contact.email: contact.participant
+        contact.email: contact
         for contact in db.session.scalars(
             select(Contact)
             .join(Participant, Contact.participant_id == Participant.id)
@@ -223,11 +225,11 @@ def import_participants(
         )
     }
     for row in rows:
-        participant = existing.get(row.email)
-        if participant is None:
+        contact = existing.get(row.email)
+        if contact is None:
             _create(the_term, row, today)
             report.created += 1
-        elif _update(participant, row, today):
+        elif _update(contact, row, today):
             report.updated += 1
         else:
             report.unchanged += 1
@@ -248,7 +250,9 @@ def _create(term: Term, row: Row, today: date) -> None:
     db.session.add(participant)
 
 
-def _update(participant: Participant, row: Row, today: date) -> bool:
+def _update(contact: Contact, row: Row, today: date) -> bool:
+    """Bring the participant whose contact this is up to date with the row."""
+    participant = contact.participant
     changed = False
     if participant.status != row.status:
         set_status(participant, row.status, today)
@@ -257,7 +261,7 @@ def _update(participant: Participant, row: Row, today: date) -> bool:
         if getattr(participant, attribute) != value:
             setattr(participant, attribute, value)
             changed = True
-    if participant.contact.name != row.name:
-        participant.contact.name = row.name
+    if contact.name != row.name:
+        contact.name = row.name
         changed = True
     return changed

@@ -10,6 +10,7 @@ address, so the log can be read without exposing anyone.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -188,6 +189,12 @@ def _filters_from(query_string: str | None) -> dict[str, str]:
     """Only the known filter keys of a query string: safe to put in a redirect."""
     args = MultiDict(parse_qsl(query_string or "", keep_blank_values=False))
     return {key: args[key] for key in FILTER_KEYS if args.get(key)}
+
+
+def _participants_url(filters: dict[str, str]) -> str:
+    """The participants page with these filters (none is one of url_for's `_` options)."""
+    values: dict[str, Any] = dict(filters)
+    return url_for("admin.participants", **values)
 
 
 def _filter_form(args: MultiDict) -> ParticipantFilter:
@@ -373,7 +380,7 @@ def change_status(participant_id: int):
     new_status = form.status.data
     if not update_status(participant, new_status, form.on.data):
         flash(_("Nothing changed: that already is the person's status."), "info")
-        return redirect(url_for("admin.participants", **back))
+        return redirect(_participants_url(back))
     audit(
         "status change",
         participant=participant.public_id,
@@ -389,7 +396,7 @@ def change_status(participant_id: int):
         ),
         "info",
     )
-    return redirect(url_for("admin.participants", **back))
+    return redirect(_participants_url(back))
 
 
 def _contact_of(participant_id: int) -> Contact:

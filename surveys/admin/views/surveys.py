@@ -31,6 +31,7 @@ from wtforms.validators import DataRequired
 from i18n import html_lang, language_name, localized, text_direction
 
 from ...definitions import read_definition
+from ...definitions.model import Survey, Texts, read_survey
 from ...definitions.translations import completeness
 from ...definitions.xlsform import import_xlsform
 from ...extensions import db
@@ -113,7 +114,7 @@ def survey_rows() -> list[SurveyRow]:
                 title=latest.title,
                 version=latest.version,
                 versions=len(versions),
-                languages=list(latest.definition["languages"]),
+                languages=list(latest.survey.languages),
                 complete={
                     c.language: math.floor(c.percent) for c in completeness(latest.definition)
                 },
@@ -211,54 +212,76 @@ def _check_file(path: Path, file_name: str) -> Checked:
 # --- the preview ---------------------------------------------------------------------
 
 
-def preview_pages(definition: dict[str, Any], lang: str) -> list[dict[str, Any]]:
-    """Every page's title and questions as a respondent reading `lang` would see them."""
-    default = definition["default_language"]
+@dataclass(frozen=True)
+class PreviewQuestion:
+    """A question as the preview lists it, its texts in the language shown."""
 
-    def text(value: dict[str, str] | None) -> str:
-        return localized(value, lang, default)
+    name: str
+    # The question type, and its choice list's name when it has one: "select_one yes_no".
+    type: str
+    label: str
+    hint: str
+    required: bool
+    other: bool
+    choices: list[tuple[str, str]]  # (code, label)
+
+
+@dataclass(frozen=True)
+class PreviewPage:
+    name: str
+    title: str
+    questions: list[PreviewQuestion]
+
+
+def preview_pages(survey: Survey, lang: str) -> list[PreviewPage]:
+    """Every page's title and questions as a respondent reading `lang` would see them."""
+
+    def text(value: Texts) -> str:
+        return localized(value, lang, survey.default_language)
 
     pages = []
-    for page in definition["pages"]:
+    for page in survey.pages:
         questions = []
-        for question in page["questions"]:
-            choices = definition["choices"].get(question["list"] or "", [])
+        for question in page.questions:
+            choice_list = survey.choice_list(question)
+            choices = choice_list.choices if choice_list else ()
             questions.append(
-                {
-                    "name": question["name"],
-                    "type": " ".join(filter(None, [question["type"], question["list"]])),
-                    "label": text(question["label"]),
-                    "hint": text(question["hint"]),
-                    "required": question["required"],
-                    "other": question["other"],
-                    "choices": [(c["code"], text(c["label"])) for c in choices],
-                }
+                PreviewQuestion(
+                    name=question.name,
+                    type=" ".join(filter(None, [question.type, question.list_name])),
+                    label=text(question.label),
+                    hint=text(question.hint),
+                    required=question.required,
+                    other=question.other,
+                    choices=[(c.code, text(c.label)) for c in choices],
+                )
             )
-        pages.append({"name": page["name"], "title": text(page["title"]), "questions": questions})
+        pages.append(PreviewPage(page.name, text(page.title), questions))
     return pages
 
 
 def _render_preview(
     checked: Checked, form: PublishForm, problems: list[str] | None = None, status: int = 200
 ):
-    definition = checked.definition
+    # Not published yet: read for this page only, not into the shared models of versions.
+    survey = read_survey(checked.definition)
     lang = request.args.get("lang", "")
-    if lang not in definition["languages"]:
-        lang = definition["default_language"]
+    if lang not in survey.languages:
+        lang = survey.default_language
     form.yaml_text.data = checked.yaml_text
     form.file_name.data = checked.file_name
-    published = latest_version(definition["id"])
+    published = latest_version(survey.id)
     return render_template(
         "admin/survey_preview.html",
         form=form,
-        definition=definition,
-        title=localized(definition["title"], lang, definition["default_language"]),
-        pages=preview_pages(definition, lang),
+        definition=survey,
+        title=localized(survey.title, lang, survey.default_language),
+        pages=preview_pages(survey, lang),
         lang=lang,
         lang_attr=html_lang(lang),
         lang_dir=text_direction(lang),
         language_name=language_name,
-        completeness=completeness(definition),
+        completeness=completeness(checked.definition),
         warnings=checked.warnings,
         problems=problems or [],
         published=published.version if published else None,

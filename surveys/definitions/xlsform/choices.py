@@ -32,7 +32,7 @@ def read_choices(
     if sheet is None:
         return ChoiceLists()  # the validator names each unknown choice list
     lists: dict[str, list[CommentedMap]] = {}
-    imported: list[dict] = []
+    imported: list[dict[str, str]] = []
     present: set[str] = set()
     seen: dict[tuple[str, str], int] = {}
     for index, row in enumerate(sheet.rows):

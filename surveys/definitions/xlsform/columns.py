@@ -179,7 +179,11 @@ class Sheet:
 
 
 def column_warnings(
-    report: Report, sheet: Sheet, rows: list[dict], known: set[str], unknown: bool = True
+    report: Report,
+    sheet: Sheet,
+    rows: list[dict[str, str]],
+    known: set[str],
+    unknown: bool = True,
 ) -> None:
     """One warning for each column left out that an imported row has a value in."""
     for column in sheet.columns:

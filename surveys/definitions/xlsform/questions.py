@@ -99,7 +99,7 @@ class _SurveyReader:
         self.sheet = sheet
         self.report = report
         self.pages: list[Page] = []
-        self.imported: list[dict] = []  # the rows that become pages and questions
+        self.imported: list[dict[str, str]] = []  # the rows that become pages and questions
         self.stack: list[Group] = []  # the groups open at this row
         self.ungrouped: Page | None = None  # the page of questions outside groups, if open
         self.repeat: _Repeat | None = None  # the repeat being left out, if inside one
@@ -253,13 +253,13 @@ class _SurveyReader:
         return self.ungrouped
 
 
-def raw_expression(sheet: Sheet, row: dict, key: str) -> Source | None:
+def raw_expression(sheet: Sheet, row: dict[str, str], key: str) -> Source | None:
     value, header = sheet.cell(row, key)
     return (expression_text(value), header) if value else None
 
 
 def check_texts(
-    report: Report, sheet: Sheet, row: dict, number: int, key: str, block: bool
+    report: Report, sheet: Sheet, row: dict[str, str], number: int, key: str, block: bool
 ) -> bool:
     """A text with ${...} in it: Pathways does not fill answers into texts. True when
     found: unsupported when it `block`s the row, else a problem."""
@@ -279,7 +279,9 @@ def check_texts(
     return False
 
 
-def unsupported_columns(report: Report, sheet: Sheet, row: dict, number: int) -> list[str]:
+def unsupported_columns(
+    report: Report, sheet: Sheet, row: dict[str, str], number: int
+) -> list[str]:
     """Why the row cannot be imported because of what its columns say; [] when it can."""
     reasons = []
     for column in sorted(UNSUPPORTED_COLUMNS):
@@ -297,7 +299,7 @@ def unsupported_columns(report: Report, sheet: Sheet, row: dict, number: int) ->
     return reasons
 
 
-def read_required(report: Report, sheet: Sheet, row: dict, number: int) -> bool | None:
+def read_required(report: Report, sheet: Sheet, row: dict[str, str], number: int) -> bool | None:
     """Whether the question is required; None (unsupported) when it is a condition."""
     value, header = sheet.cell(row, "required")
     if value is None:

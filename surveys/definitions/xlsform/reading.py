@@ -97,7 +97,9 @@ def _read_book(path: Path) -> dict[str, Any]:
         else:
             raise Broken("not an Excel workbook (.xlsx or .xls)")
         try:
-            return reader(str(path))
+            # pyxform ships no type information; this is its documented result.
+            book: dict[str, Any] = reader(str(path))
+            return book
         except PyXFormError as error:
             text = str(error)
             duplicate = re.match(r"Duplicate column header: (.*)", text)

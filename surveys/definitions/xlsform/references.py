@@ -71,7 +71,7 @@ class Expressions:
         text, header = source
         bad = False
 
-        def rename(match: re.Match) -> str:
+        def rename(match: re.Match[str]) -> str:
             nonlocal bad
             ref = match.group(1)
             if ref in self.renamed:

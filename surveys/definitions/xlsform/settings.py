@@ -40,7 +40,7 @@ def read_settings(sheet: Sheet | None) -> Settings:
             continue
         for column in sheet.columns:
             value = row.get(column.header)
-            if column.field in SETTINGS_COLUMNS and value not in (None, ""):
+            if column.field in SETTINGS_COLUMNS and value:
                 found.setdefault(column.field, (value, column.header, index + 2))
         break  # the first row with values holds the settings
     return found

@@ -11,9 +11,10 @@ from __future__ import annotations
 import difflib
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, NamedTuple
 
 # Our question types, and the pyxform type each corresponds to.
 OUR_TYPES = {
@@ -97,13 +98,24 @@ def type_suggestion(text: str) -> str:
     return f"; did you mean {hint[0]!r}?" if hint else ""
 
 
+class _PyxformTables(NamedTuple):
+    """pyxform's own tables (pyxform ships no type information)."""
+
+    control: Mapping[str, str]  # "begin ..." alias -> group or repeat
+    select: Mapping[str, str]  # select command alias -> select one / select all that apply
+    select_from_file: Mapping[str, str]
+    types: Mapping[str, Mapping[str, Any]]  # type name -> its XForm control and bind
+
+
 @lru_cache(maxsize=1)
-def _pyxform_tables() -> tuple[dict, dict, dict, dict]:
+def _pyxform_tables() -> _PyxformTables:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from pyxform import aliases
         from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
-    return aliases.control, aliases.select, aliases.select_from_file, QUESTION_TYPE_DICT
+    return _PyxformTables(
+        aliases.control, aliases.select, aliases.select_from_file, QUESTION_TYPE_DICT
+    )
 
 
 def _alternatives(words: Iterable[str]) -> str:
@@ -111,7 +123,7 @@ def _alternatives(words: Iterable[str]) -> str:
 
 
 @lru_cache(maxsize=1)
-def _type_patterns() -> tuple[re.Pattern, re.Pattern]:
+def _type_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     control, select, _, _ = _pyxform_tables()
     control_re = re.compile(
         rf"(?P<end>begin|end)[ _](?P<control>{_alternatives(control)})(?: .*)?", re.IGNORECASE

@@ -1,0 +1,352 @@
+"""`pages:`: the pages of a survey and the questions on each, checked against the
+question types and the choice lists."""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import NotRequired, TypedDict
+
+from ...vocabulary import OTHER_CODE, OTHER_SUFFIX
+from ..problems import yaml_line
+from ..question_types import NUMBER_TYPES, PRIVACY_CLASSES, QUESTION_TYPES
+from .choices import NormalisedChoice
+from .context import Context, Node
+from .names import QUESTION_NAME, RESERVED_NAMES
+
+PAGE_KEYS = {"name", "title", "questions"}
+QUESTION_KEYS = {
+    "appearance",
+    "export",
+    "name",
+    "type",
+    "label",
+    "hint",
+    "required",
+    "relevant",
+    "constraint",
+    "constraint_message",
+    "other",
+    "privacy",
+    "bins",
+}
+APPEARANCES = ("dropdown",)
+# A select_one with more choices than this is shown as a drop-down list, not radio buttons.
+DROPDOWN_AFTER = 15
+# The keys whose YAML line the references check names.
+EXPRESSION_KEYS = ("relevant", "constraint")
+
+ChoiceLists = Mapping[str, list[NormalisedChoice]]
+
+
+class NormalisedQuestion(TypedDict):
+    # The lower edges of the bins a number is exported in; only on questions that have them.
+    bins: NotRequired[list[float]]
+    # None only in a definition with problems, which is never returned.
+    name: str | None
+    type: str | None
+    list: str | None
+    label: dict[str, str]
+    hint: dict[str, str]
+    required: bool
+    relevant: str | None
+    constraint: str | None
+    constraint_message: dict[str, str]
+    other: bool
+    privacy: str
+    appearance: str | None
+    export: str | None
+
+
+class NormalisedPage(TypedDict):
+    name: str
+    title: dict[str, str]
+    questions: list[NormalisedQuestion]
+
+
+@dataclass(frozen=True)
+class CheckedQuestion:
+    """A question as it will be stored, with the YAML lines of its expressions (for the
+    checks that need every question first)."""
+
+    question: NormalisedQuestion
+    expression_lines: Mapping[str, int | None]
+
+
+@dataclass(frozen=True)
+class CheckedPages:
+    pages: list[NormalisedPage]
+    # Every question of every page, in the order a respondent meets them.
+    questions: list[CheckedQuestion]
+
+
+def check_pages(context: Context, pages: object, parent: Node, lists: ChoiceLists) -> CheckedPages:
+    """The pages with their questions; a page or question with problems is still checked
+    as far as it can be, so that every problem is reported."""
+    if not isinstance(pages, list) or not pages:
+        context.problem("survey", "pages must be a non-empty list", yaml_line(parent, "pages"))
+        return CheckedPages([], [])
+    normalised: list[NormalisedPage] = []
+    every_question: list[CheckedQuestion] = []
+    page_names: set[str] = set()
+    question_names: set[str] = set()
+    for index, page in enumerate(pages, start=1):
+        if not isinstance(page, dict):
+            context.problem(
+                f"page {index}", "a page needs a title and questions", yaml_line(pages, index - 1)
+            )
+            continue
+        name = page.get("name", f"page_{index}")
+        place = f"page {name!r}"
+        context.keys(page, PAGE_KEYS, place)
+        if not isinstance(name, str) or not QUESTION_NAME.match(name):
+            context.problem(
+                place,
+                "a page name must be lower-case letters, digits and '_'",
+                yaml_line(page, "name"),
+            )
+        elif name in page_names:
+            context.problem(place, f"duplicate page name {name!r}", yaml_line(page, "name"))
+        page_names.add(str(name))
+        questions = page.get("questions")
+        if not isinstance(questions, list) or not questions:
+            context.problem(place, "questions must be a non-empty list", yaml_line(page))
+            questions = []
+        checked = [
+            q
+            for q in (
+                _question(context, q, i, place, lists, question_names, questions)
+                for i, q in enumerate(questions)
+            )
+            if q is not None
+        ]
+        every_question.extend(checked)
+        normalised.append(
+            {
+                "name": str(name),
+                "title": context.text(page, "title", place, required=True),
+                "questions": [q.question for q in checked],
+            }
+        )
+    return CheckedPages(normalised, every_question)
+
+
+def _question(
+    context: Context,
+    node: object,
+    index: int,
+    page_place: str,
+    lists: ChoiceLists,
+    names: set[str],
+    siblings: list[object],
+) -> CheckedQuestion | None:
+    if not isinstance(node, dict):
+        context.problem(
+            page_place, f"question {index + 1} must be a mapping", yaml_line(siblings, index)
+        )
+        return None
+    given_name = node.get("name")
+    place = (
+        f"question {given_name!r}"
+        if isinstance(given_name, str)
+        else f"{page_place}, question {index + 1}"
+    )
+    context.keys(node, QUESTION_KEYS, place)
+    name = _name(context, node, place, names)
+
+    type_text = node.get("type")
+    type_name, list_name = split_type(type_text)
+    qtype = QUESTION_TYPES.get(type_name or "")
+    if isinstance(type_text, str) and len(type_text.split()) > 2:
+        context.problem(
+            place,
+            f"type {type_text!r} has more than a type and a list name",
+            yaml_line(node, "type"),
+        )
+    if qtype is None:
+        hint = difflib.get_close_matches(str(type_name), QUESTION_TYPES, n=1)
+        known = (
+            f"did you mean {hint[0]!r}?" if hint else f"known types: {', '.join(QUESTION_TYPES)}"
+        )
+        context.problem(place, f"unknown type {type_text!r}; {known}", yaml_line(node, "type"))
+    elif qtype.takes_choice_list and not list_name:
+        context.problem(
+            place,
+            f"{type_name} needs a choice list: '{type_name} LIST_NAME'",
+            yaml_line(node, "type"),
+        )
+    elif qtype.takes_choice_list and list_name not in lists:
+        context.problem(place, f"unknown choice list {list_name!r}", yaml_line(node, "type"))
+    elif not qtype.takes_choice_list and list_name:
+        context.problem(place, f"{type_name} does not take a choice list", yaml_line(node, "type"))
+    choices = lists.get(list_name) if list_name is not None else None
+
+    required = context.flag(node, "required", place)
+    other = context.flag(node, "other", place)
+    if other and not (qtype and qtype.takes_choice_list):
+        context.problem(
+            place,
+            "other only applies to select_one and select_multiple",
+            yaml_line(node, "other"),
+        )
+        other = False
+    if other and choices is not None and any(c["code"] == OTHER_CODE for c in choices):
+        context.problem(
+            place,
+            f"other: true adds the code {OTHER_CODE!r}, which list {list_name!r} already has",
+            yaml_line(node, "other"),
+        )
+    if other and name:
+        if name + OTHER_SUFFIX in names:
+            context.problem(
+                place,
+                f"duplicate question name {name + OTHER_SUFFIX!r} (the 'other' answer)",
+                yaml_line(node, "other"),
+            )
+        names.add(name + OTHER_SUFFIX)
+
+    is_note = qtype is not None and qtype.is_note
+    if is_note and required:
+        context.problem(
+            place, "a note has no answer, so it cannot be required", yaml_line(node, "required")
+        )
+    privacy = node.get("privacy", qtype.default_privacy if qtype else "none")
+    if privacy not in PRIVACY_CLASSES:
+        context.problem(
+            place,
+            f"privacy must be one of {', '.join(PRIVACY_CLASSES)}",
+            yaml_line(node, "privacy"),
+        )
+
+    constraint = context.expression(
+        node.get("constraint"), place, yaml_line(node, "constraint"), "constraint"
+    )
+    if "constraint_message" in node and "constraint" not in node:
+        context.problem(
+            place,
+            "constraint_message without a constraint",
+            yaml_line(node, "constraint_message"),
+        )
+    if is_note and "constraint" in node:
+        context.problem(
+            place,
+            "a note has no answer, so it cannot have a constraint",
+            yaml_line(node, "constraint"),
+        )
+    relevant = context.expression(
+        node.get("relevant"), place, yaml_line(node, "relevant"), "relevant"
+    )
+    appearance = _appearance(context, node, type_name, choices, place)
+    export = node.get("export")
+    if export not in (None, "never"):
+        context.problem(
+            place,
+            "export: never is the only choice (the answer is never "
+            "exported, whatever the export options)",
+            yaml_line(node, "export"),
+        )
+    bins = _bins(context, node, type_name, place)
+    question: NormalisedQuestion = {
+        "name": name,
+        "type": type_name,
+        "list": list_name,
+        "label": context.text(node, "label", place, required=True),
+        "hint": context.text(node, "hint", place, required=False),
+        "required": required,
+        "relevant": relevant,
+        "constraint": constraint,
+        "constraint_message": context.text(node, "constraint_message", place, required=False),
+        "other": other,
+        # As given: a privacy or export that is not one of these was reported above, and a
+        # definition with problems is never returned.
+        "privacy": str(privacy),
+        "appearance": appearance,
+        "export": None if export is None else str(export),
+    }
+    if bins is not None:
+        question = {"bins": bins, **question}
+    lines = {key: yaml_line(node, key) for key in EXPRESSION_KEYS if key in node}
+    return CheckedQuestion(question, lines)
+
+
+def _name(context: Context, node: Node, place: str, names: set[str]) -> str | None:
+    """The question's name, added to `names`; None when it is not a valid name."""
+    name = node.get("name")
+    if not isinstance(name, str) or not QUESTION_NAME.match(name):
+        context.problem(
+            place,
+            "name must be lower-case letters, digits and '_', starting with a letter (at most 63)",
+            yaml_line(node, "name"),
+        )
+        return None
+    if name in RESERVED_NAMES or keyword.iskeyword(name):
+        context.problem(
+            place, f"name {name!r} is reserved; choose another", yaml_line(node, "name")
+        )
+    elif name in names:
+        context.problem(place, f"duplicate question name {name!r}", yaml_line(node, "name"))
+    names.add(name)
+    return name
+
+
+def _appearance(
+    context: Context,
+    node: Node,
+    type_name: str | None,
+    choices: list[NormalisedChoice] | None,
+    place: str,
+) -> str | None:
+    """`appearance: dropdown` (select_one only), or dropdown anyway for a long list."""
+    given = node.get("appearance")
+    if given is not None:
+        if given in APPEARANCES and type_name == "select_one":
+            return str(given)
+        context.problem(
+            place,
+            "appearance: dropdown is the only appearance, for select_one",
+            yaml_line(node, "appearance"),
+        )
+    if type_name == "select_one" and choices is not None and len(choices) > DROPDOWN_AFTER:
+        return "dropdown"
+    return None
+
+
+def _bins(context: Context, node: Node, type_name: str | None, place: str) -> list[float] | None:
+    """`bins:` the lower edges of the bins a number is exported in, rising: [0, 2, 5]
+    gives under 0, 0-1, 2-4 and 5+ (so no two bins overlap and none leaves a gap)."""
+    if "bins" not in node:
+        return None
+    given, line = node["bins"], yaml_line(node, "bins")
+    if type_name not in NUMBER_TYPES:
+        context.problem(place, "bins only apply to integer and decimal questions", line)
+        return None
+    edges = _numbers(given)
+    if not edges:
+        context.problem(place, "bins must be a list of numbers: the lower edge of each bin", line)
+        return None
+    if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
+        context.problem(
+            place,
+            "bins must rise: each edge above the one before, so that no two bins overlap",
+            line,
+        )
+        return None
+    return [int(e) if float(e).is_integer() else float(e) for e in edges]
+
+
+def _numbers(value: object) -> list[int | float] | None:
+    """`value` when it is a list of numbers (true and false are not numbers here)."""
+    if not isinstance(value, list):
+        return None
+    numbers = [e for e in value if isinstance(e, int | float) and not isinstance(e, bool)]
+    return numbers if len(numbers) == len(value) else None
+
+
+def split_type(type_text: object) -> tuple[str | None, str | None]:
+    """`select_one LIST` as ("select_one", "LIST"); `integer` as ("integer", None)."""
+    if not isinstance(type_text, str) or not type_text.strip():
+        return None, None
+    parts = type_text.split()
+    return parts[0], (parts[1] if len(parts) > 1 else None)
