@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from .definitions import definition_files, read_definition
+from .definitions.model import Survey, read_survey
 from .definitions.question_types import NUMBER_TYPES
 from .definitions.translations import completeness
 from .extensions import db
@@ -34,14 +35,21 @@ def _read_all(paths: tuple[str, ...], strict: bool) -> tuple[list[tuple[str, dic
     return definitions, problems
 
 
-def unbinned_numbers(definition: dict) -> list[str]:
+def unbinned_numbers(survey: Survey) -> list[str]:
     """Number questions that exports leave out, for want of bins."""
     return [
-        q["name"]
-        for page in definition["pages"]
-        for q in page["questions"]
-        if q["type"] in NUMBER_TYPES and not q.get("bins") and q.get("export") != "never"
+        q.name
+        for q in survey.questions
+        if q.type in NUMBER_TYPES and not q.bins and q.export != "never"
     ]
+
+
+def _summary(survey: Survey) -> str:
+    questions = sum(len(page.questions) for page in survey.pages)
+    return (
+        f"{survey.id} version {survey.version}: {len(survey.pages)} pages, {questions} "
+        f"questions, languages {', '.join(survey.languages)}"
+    )
 
 
 @surveys_cli.command("validate")
@@ -52,19 +60,15 @@ def validate_command(paths: tuple[str, ...], strict: bool) -> None:
     definitions, problems = _read_all(paths, strict)
     if problems:
         raise SystemExit(1)
-    for path, d in definitions:
-        for question in unbinned_numbers(d):
+    for path, definition in definitions:
+        survey = read_survey(definition)
+        for question in unbinned_numbers(survey):
             click.echo(
                 f"warning: {path}: question {question!r}: a number without bins is left out "
                 "of anonymised exports; add bins: [lower edges] to export it",
                 err=True,
             )
-        pages = len(d["pages"])
-        questions = sum(len(p["questions"]) for p in d["pages"])
-        click.echo(
-            f"ok: {d['id']} version {d['version']}: {pages} pages, {questions} "
-            f"questions, languages {', '.join(d['languages'])}"
-        )
+        click.echo(f"ok: {_summary(survey)}")
 
 
 @surveys_cli.command("load")
@@ -124,12 +128,7 @@ def import_command(form: str, survey_id: str | None, out: str | None, skip_unsup
     except OSError as error:
         click.echo(f"{out}: cannot write the file: {error.strerror}", err=True)
         raise SystemExit(1) from None
-    d = result.definition
-    questions = sum(len(p["questions"]) for p in d["pages"])
-    click.echo(
-        f"written: {out}: {d['id']} version {d['version']}: {len(d['pages'])} pages, "
-        f"{questions} questions, languages {', '.join(d['languages'])}"
-    )
+    click.echo(f"written: {out}: {_summary(read_survey(result.definition))}")
 
 
 @surveys_cli.command("translations")

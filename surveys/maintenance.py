@@ -1,4 +1,5 @@
-"""Housekeeping for cron: `flask --app wsgi maintenance purge-drafts [--older-than 30d]`.
+"""Housekeeping for cron: `flask --app wsgi maintenance purge-drafts [--older-than 30d]`;
+and whether the database answers, for `/healthz`.
 
 A draft holds what someone typed before submitting: free text, demographics. One nobody
 has touched for a while was abandoned, and one whose invitation has expired can never be
@@ -13,7 +14,8 @@ from typing import Any, cast
 import click
 from dateutil.relativedelta import relativedelta
 from flask.cli import AppGroup
-from sqlalchemy import CursorResult, delete, or_, select
+from sqlalchemy import CursorResult, delete, or_, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from .definitions.schedule import duration
 from .extensions import db, vacuum_after_commit
@@ -40,6 +42,17 @@ def purge_drafts(older_than: relativedelta, now: datetime | None = None) -> int:
     # A DELETE's result is a CursorResult, which has the count; Session.execute types it as
     # any Result.
     return cast(CursorResult[Any], result).rowcount
+
+
+def database_answers() -> bool:
+    """Whether the database answers a query now. A failed one is rolled back, so the
+    session is usable again when the database is."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return False
+    return True
 
 
 @maintenance_cli.command("purge-drafts")

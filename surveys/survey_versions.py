@@ -62,6 +62,15 @@ def is_public(definition: dict[str, Any]) -> bool:
     return definition.get("public") is True
 
 
+def survey_ids() -> list[str]:
+    """The id of every stored survey, once, alphabetically."""
+    return list(
+        db.session.scalars(
+            select(SurveyVersion.survey_id).distinct().order_by(SurveyVersion.survey_id)
+        )
+    )
+
+
 def latest_version(survey_id: str) -> SurveyVersion | None:
     return db.session.scalar(
         select(SurveyVersion)

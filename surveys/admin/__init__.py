@@ -12,7 +12,12 @@ from __future__ import annotations
 from flask import Blueprint, current_app
 from flask_babel import lazy_gettext as _l
 
+from .access import require_sign_in
+
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.before_request(require_sign_in)
+# The pages (`views`) are imported by `create_app`, not here: each page imports `bp`, and
+# would otherwise import every other.
 
 # The navigation: (endpoint, label, admins only). A page group that is not built yet is
 # left out of the menu, so each module can arrive on its own.
@@ -32,8 +37,3 @@ NAV = [
 @bp.context_processor
 def navigation() -> dict:
     return {"admin_nav": NAV, "config_endpoints": set(current_app.view_functions)}
-
-
-# Imported for its sign-in check, after `bp` exists. The pages (`views`) are imported by
-# `create_app`, not here: each page imports `bp`, and would otherwise import every other.
-from . import access  # noqa: E402, F401

@@ -8,9 +8,8 @@ from functools import wraps
 from flask import abort, request, session
 from flask_login import LoginManager, current_user
 
-from ..extensions import db
-from ..models import AuditEvent, User
-from . import bp
+from ..models import User
+from .accounts import user_by_id
 
 login_manager = LoginManager()
 login_manager.login_view = "admin.login"
@@ -28,14 +27,15 @@ def load_user(user_id: str) -> User | None:
     number, _, version = user_id.partition(":")
     if not (number.isdecimal() and version.isdecimal()):
         return None  # e.g. a bare id from before session versions
-    user = db.session.get(User, int(number))
+    user = user_by_id(int(number))
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
 
 
-@bp.before_request
 def require_sign_in():
+    """Run before every admin view (the blueprint registers it): the sign-in page is open,
+    every other page needs a signed-in user."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
@@ -56,9 +56,3 @@ def admin_only(view):
 
     wrapped.admin_only = True
     return wrapped
-
-
-def audit(action: str, actor: str | None = None, **details) -> None:
-    """Record in the audit log (the caller commits). Never pass answers here."""
-    who = actor or (current_user.email if current_user.is_authenticated else "anonymous")
-    db.session.add(AuditEvent(actor=who[:320], action=action, details=details))

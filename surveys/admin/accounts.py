@@ -1,7 +1,7 @@
-"""Staff accounts: add, change the role, deactivate or reactivate, set a password. The
-Users page and the `users` commands both call these; each change is audited without the
-password and ends the account's sessions. No change may leave the service without an
-active admin. Services flush; callers commit.
+"""Staff accounts: add, change the role, deactivate or reactivate, set a password, sign
+in and out. The Users page and the `users` commands both call these; each change is
+audited without the password and ends the account's sessions. No change may leave the
+service without an active admin. Services flush; callers commit.
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from ..audit_log import audit
 from ..extensions import db
-from ..models import User
-from .access import audit
+from ..models import User, utcnow
+
+# The audit log's actor for a failed sign-in to no account: what was typed is not kept.
+UNKNOWN_ACCOUNT = "unknown account"
 
 
 class AccountRefused(Exception):
@@ -32,6 +35,15 @@ def normalised_email(text: str) -> str | None:
 
 def user_called(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def user_by_id(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def users_by_email() -> list[User]:
+    """Every account, active or not, by email."""
+    return list(db.session.scalars(select(User).order_by(User.email)))
 
 
 def generate_password() -> str:
@@ -90,3 +102,21 @@ def set_password(user: User, password: str, actor: str | None = None) -> None:
     user.end_sessions()
     audit("user password reset", actor=actor, email=user.email)
     db.session.flush()
+
+
+def record_sign_in(user: User) -> None:
+    """The right password: when, for the Users list, and in the audit log."""
+    user.last_sign_in_at = utcnow()
+    audit("sign in", actor=user.email)
+
+
+def record_failed_sign_in(user: User | None) -> None:
+    """A wrong password, or an address with no account (what was typed is not kept)."""
+    audit("failed sign-in", actor=user.email if user else UNKNOWN_ACCOUNT)
+
+
+def sign_out(user: User) -> None:
+    """End the user's sessions everywhere: forgetting one cookie is not enough, a copy of
+    it would still work."""
+    user.end_sessions()
+    audit("sign out", actor=user.email)

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from ..extensions import db
 from ..models import USER_ROLES, User
@@ -23,6 +22,7 @@ from .accounts import (
     set_password,
     set_role,
     user_called,
+    users_by_email,
 )
 
 users_cli = AppGroup("users", help="Staff who sign in to the admin area.")
@@ -78,7 +78,7 @@ def create_command(email: str, role: str, password_stdin: bool) -> None:
 def list_command() -> None:
     """Every staff user: email, role, active or deactivated, last sign-in (UTC)."""
     table = [("email", "role", "status", "last sign-in")]
-    for user in db.session.scalars(select(User).order_by(User.email)):
+    for user in users_by_email():
         table.append(
             (
                 user.email,

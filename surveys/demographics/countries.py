@@ -43,10 +43,13 @@ def _translations(language: str) -> gettext.NullTranslations:
 
 
 def country_name(iso3: str, language: str) -> str:
+    """The country's name in `language` (English when pycountry has no translation)."""
     if iso3 in EXTRA_NAMES:
         names = EXTRA_NAMES[iso3]
         return names.get(language) or names.get(language.split("_")[0]) or names["en"]
     country = pycountry.countries.get(alpha_3=iso3)
+    if country is None:
+        raise LookupError(f"{iso3!r} is neither an ISO 3166-1 alpha-3 code nor in EXTRA_NAMES")
     english = COMMON_NAMES.get(iso3) or getattr(country, "common_name", None) or country.name
     return _translations(language).gettext(english)
 

@@ -78,7 +78,7 @@ def _groups_in(workbook, path: Path, fiscal_year: str) -> IncomeGroups:
             break
         if number >= 20:
             break
-    if code_at is None:
+    if code_at is None or group_at is None:  # both are found together, or neither
         raise IncomeGroupsError(
             f"{path}: no header row with 'Code' and 'Income group' in sheet {sheet.title!r}; "
             "is this the World Bank's CLASS.xlsx?"

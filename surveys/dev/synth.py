@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
 
 import pycountry
 from sqlalchemy import insert, select
 
-from ..definitions.expressions import parse
+from ..definitions.model import Question, Survey
 from ..extensions import db
 from ..models import Contact, Participant, Programme, Response, StatusChange, SurveyVersion, Term
 from ..survey_versions import latest_version
@@ -32,11 +33,11 @@ PROGRAMMES = [
 ]
 YEARS = range(2019, 2026)
 # Most mentees come from a handful of countries; then a long tail.
-BIG_COUNTRIES = {
+BIG_COUNTRIES: dict[str, float] = {
     "IND": 30, "USA": 9, "NGA": 7, "BRA": 5, "CHN": 5, "KEN": 4, "DEU": 3, "IDN": 3,
     "PAK": 2, "EGY": 2, "GBR": 2, "MEX": 2, "ARG": 1.5, "COL": 1.5, "GHA": 1.5, "BGD": 1.5,
 }  # fmt: skip
-WEIGHTS = {
+WEIGHTS: dict[str, dict[str, float]] = {
     "age_range": {"18-24": 45, "25-29": 28, "30-34": 12, "35-39": 6, "40-44": 3,
                   "45-49": 2, "50-54": 1, "55-59": 0.5, "60-64": 0.3, "65+": 0.2,
                   PREFER_NOT_TO_SAY: 2},
@@ -48,6 +49,10 @@ WEIGHTS = {
 }  # fmt: skip
 STATUSES = {"completed": 85, "failed": 6, "withdrawn": 4, "active": 5}
 BATCH = 5000
+# The surveys a synthetic person answers: the intake, then some of the follow-ups.
+WAVES = ("intake", "followup-1y", "followup-5y")
+
+Key = TypeVar("Key")
 
 
 @dataclass
@@ -56,7 +61,7 @@ class SynthReport:
     responses: int = 0
 
 
-def _pick(rng: random.Random, weights: dict[str, float]) -> str:
+def _pick(rng: random.Random, weights: Mapping[Key, float]) -> Key:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -69,43 +74,43 @@ def _countries(rng: random.Random) -> dict[str, float]:
     return weights
 
 
-def _codes(definition: dict, question: dict) -> list[str]:
-    return [choice["code"] for choice in definition["choices"].get(question.get("list"), [])]
+def _codes(survey: Survey, question: Question) -> list[str]:
+    choice_list = survey.choice_list(question)
+    return list(choice_list.codes) if choice_list else []
 
 
-def answers_for(definition: dict, rng: random.Random, countries: dict[str, float]) -> dict:
-    """A plausible set of answers to every question of a definition, with its codes."""
-    answers: dict = {}
-    for page in definition["pages"]:
-        for question in page["questions"]:
-            name, kind = question["name"], question["type"]
-            if question["relevant"] and not parse(question["relevant"]).is_true(answers):
-                continue
-            codes = _codes(definition, question)
-            if kind == "consent":
-                answers[name] = True
-            elif name == "country":
-                answers[name] = _pick(rng, countries)
-            elif name in WEIGHTS and kind == "select_one":
-                answers[name] = _pick(rng, {c: w for c, w in WEIGHTS[name].items() if c in codes})
-            elif name == "gender" and kind == "select_multiple":
-                answers[name] = [_pick(rng, WEIGHTS["gender"])]
-            elif kind == "select_one" and codes:
-                if question["required"] or rng.random() < 0.85:
-                    weights = [1 / (i + 1) for i in range(len(codes))]
-                    answers[name] = rng.choices(codes, weights=weights)[0]
-            elif kind == "select_multiple" and codes:
-                plain = [c for c in codes if c not in (PREFER_NOT_TO_SAY, "no")] or codes
-                if question["required"] or rng.random() < 0.7:
-                    how_many = rng.choices([1, 2, 3], weights=[75, 20, 5])[0]
-                    # Earlier codes are commoner, as in real answers.
-                    weights = [1 / (i + 1) for i in range(len(plain))]
-                    chosen = {rng.choices(plain, weights=weights)[0] for _ in range(how_many)}
-                    answers[name] = sorted(chosen, key=plain.index)
-            elif kind == "integer":
-                answers[name] = rng.randint(0, 12)
-            elif kind in ("text", "long_text") and rng.random() < 0.1:
-                answers[name] = "Synthetic text."
+def answers_for(survey: Survey, rng: random.Random, countries: dict[str, float]) -> dict[str, Any]:
+    """A plausible set of answers to every question of a survey, with its codes."""
+    answers: dict[str, Any] = {}
+    for question in survey.questions:
+        name, kind = question.name, question.type
+        if question.relevance is not None and not question.relevance.is_true(answers):
+            continue
+        codes = _codes(survey, question)
+        if kind == "consent":
+            answers[name] = True
+        elif name == "country":
+            answers[name] = _pick(rng, countries)
+        elif name in WEIGHTS and kind == "select_one":
+            answers[name] = _pick(rng, {c: w for c, w in WEIGHTS[name].items() if c in codes})
+        elif name == "gender" and kind == "select_multiple":
+            answers[name] = [_pick(rng, WEIGHTS["gender"])]
+        elif kind == "select_one" and codes:
+            if question.required or rng.random() < 0.85:
+                weights = [1 / (i + 1) for i in range(len(codes))]
+                answers[name] = rng.choices(codes, weights=weights)[0]
+        elif kind == "select_multiple" and codes:
+            plain = [c for c in codes if c not in (PREFER_NOT_TO_SAY, "no")] or codes
+            if question.required or rng.random() < 0.7:
+                how_many = rng.choices([1, 2, 3], weights=[75, 20, 5])[0]
+                # Earlier codes are commoner, as in real answers.
+                weights = [1 / (i + 1) for i in range(len(plain))]
+                chosen = {rng.choices(plain, weights=weights)[0] for _ in range(how_many)}
+                answers[name] = sorted(chosen, key=plain.index)
+        elif kind == "integer":
+            answers[name] = rng.randint(0, 12)
+        elif kind in ("text", "long_text") and rng.random() < 0.1:
+            answers[name] = "Synthetic text."
     return answers
 
 
@@ -114,10 +119,11 @@ def synthesise(
 ) -> SynthReport:
     """Add exactly `responses` responses: intakes, and 1- and 5-year follow-ups of some."""
     rng = random.Random(seed)
-    versions = {sid: latest_version(sid) for sid in ("intake", "followup-1y", "followup-5y")}
-    missing = [sid for sid, version in versions.items() if version is None]
+    found = {sid: latest_version(sid) for sid in WAVES}
+    missing = [sid for sid, version in found.items() if version is None]
     if missing:
         raise LookupError(f"load the surveys first (missing: {', '.join(missing)})")
+    versions = {sid: version for sid, version in found.items() if version is not None}
     terms = _terms()
     countries = _countries(rng)
     report = SynthReport()
@@ -141,7 +147,9 @@ def synthesise(
             insert(Participant).returning(Participant.id, sort_by_parameter_order=True),
             [person["participant"] for person in people],
         ).all()
-        contacts, changes, rows = [], [], []
+        contacts: list[dict[str, Any]] = []
+        changes: list[dict[str, Any]] = []
+        rows: list[dict[str, Any]] = []
         for pid, person in zip(ids, people, strict=True):
             n = report.participants + len(contacts)
             contacts.append(
@@ -188,8 +196,10 @@ def _terms() -> list[Term]:
     return terms
 
 
-def _person(rng: random.Random, terms: list[Term]) -> dict:
+def _person(rng: random.Random, terms: list[Term]) -> dict[str, Any]:
     term = rng.choice(terms)
+    # A term imported without its first day: the person joined by its last.
+    joined = term.start if term.start is not None else term.end
     status = _pick(rng, STATUSES) if term.end < date.today() else "active"
     return {
         "participant": {
@@ -202,15 +212,20 @@ def _person(rng: random.Random, terms: list[Term]) -> dict:
             "language": _pick(
                 rng, {"en": 60, "es": 12, "pt_BR": 8, "fr": 6, "sw": 4, "ar": 4, None: 6}
             ),  # fmt: skip
-            "created_at": datetime.combine(term.start, datetime.min.time(), tzinfo=UTC),
+            "created_at": datetime.combine(joined, datetime.min.time(), tzinfo=UTC),
         },
         "term_end": term.end,
     }
 
 
 def _response(
-    version: SurveyVersion, participant_id: int, wave: str, day: date, rng, countries
-) -> dict:
+    version: SurveyVersion,
+    participant_id: int,
+    wave: str,
+    day: date,
+    rng: random.Random,
+    countries: dict[str, float],
+) -> dict[str, Any]:
     submitted = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(
         minutes=rng.randint(0, 24 * 60 - 1)
     )
@@ -219,7 +234,7 @@ def _response(
         "locale": "en",
         "started_at": submitted - timedelta(minutes=rng.randint(3, 30)),
         "submitted_at": submitted,
-        "answers": answers_for(version.definition, rng, countries),
+        "answers": answers_for(version.survey, rng, countries),
         "submission_key": secrets.token_hex(32),
         "wave": wave,
         "participant_id": participant_id,

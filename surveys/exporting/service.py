@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from exports import kanon, pipeline, purposes
 from exports.bundle import NotReleased, write_bundle
 
+from ..audit_log import audit
 from ..demographics import income_groups
 from ..demographics.countries import region_of_interest_hierarchy
 from ..extensions import db
-from ..models import AuditEvent, Release, Response, SurveyVersion
+from ..models import Release, Response, SurveyVersion
 
 
 class ExportRefused(Exception):
@@ -125,9 +127,11 @@ def run_export(
 def known_questions() -> frozenset[str]:
     """Every question name of every loaded survey version, and the columns exports make."""
     names = {"period", "programme", "country_income_group"}
-    stored: Iterable[dict[str, Any]] = db.session.scalars(select(SurveyVersion.stored_definition))
-    for definition in stored:
-        names.update(q["name"] for page in definition["pages"] for q in page["questions"])
+    versions = db.session.scalars(
+        select(SurveyVersion).options(undefer(SurveyVersion.stored_definition))
+    )
+    for version in versions:
+        names.update(question.name for question in version.survey.questions)
     return frozenset(names)
 
 
@@ -173,5 +177,5 @@ def fewer_collections() -> Iterator[None]:
 
 
 def _audit(actor: str, action: str, details: dict) -> None:
-    db.session.add(AuditEvent(actor=actor, action=action, details=details))
+    audit(action, actor=actor, **details)
     db.session.commit()

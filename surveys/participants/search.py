@@ -53,6 +53,10 @@ def search_participants(
     return db.paginate(query, page=page, per_page=per_page, max_per_page=per_page, error_out=False)
 
 
+def participant_by_id(participant_id: int) -> Participant | None:
+    return db.session.get(Participant, participant_id)
+
+
 def contact_of(participant_id: int) -> Contact | None:
     """The participant's contact details; None once erased (or for no such participant)."""
     return db.session.scalar(select(Contact).where(Contact.participant_id == participant_id))

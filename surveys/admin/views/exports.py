@@ -11,17 +11,15 @@ from flask import render_template, send_file
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
 from exports import FORMATS
 
-from ...extensions import db
-from ...models import AuditEvent, Release, SurveyVersion
+from ...exporting.history import export_history, release_register
+from ...survey_versions import survey_ids
 from .. import bp
 
-HISTORY_ACTIONS = ("export", "export refused")
 HISTORY_LENGTH = 50
 # No release asks for groups larger than this; a bigger number is a slip (or an attack on
 # the arithmetic), not a privacy setting.
@@ -78,42 +76,13 @@ class ExportForm(FlaskForm):
     )
 
 
-def survey_ids() -> list[str]:
-    return list(
-        db.session.scalars(
-            select(SurveyVersion.survey_id).distinct().order_by(SurveyVersion.survey_id)
-        )
-    )
-
-
-def export_history(limit: int = HISTORY_LENGTH) -> list[AuditEvent]:
-    """The latest exports and refusals, newest first; the audit log is the only record."""
-    return list(
-        db.session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.action.in_(HISTORY_ACTIONS))
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def release_register(limit: int = HISTORY_LENGTH) -> list[Release]:
-    """The latest releases, newest first: what left, for which purpose, how generalised."""
-    return list(
-        db.session.scalars(
-            select(Release).order_by(Release.created_at.desc(), Release.id.desc()).limit(limit)
-        )
-    )
-
-
 def _page(form: ExportForm, status: int = 200, refusal: str | None = None):
     return (
         render_template(
             "admin/exports.html",
             form=form,
-            history=export_history(),
-            releases=release_register(),
+            history=export_history(HISTORY_LENGTH),
+            releases=release_register(HISTORY_LENGTH),
             refusal=refusal,
         ),
         status,

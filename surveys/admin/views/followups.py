@@ -10,12 +10,13 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import format_percent
 from flask_babel import gettext as _
 
+from ...audit_log import audit
 from ...extensions import db
 from ...followups.counts import monthly_rates, wave_counts
 from ...followups.daily import schedule_and_send
 from ...followups.sending import SendAborted, SenderBusy
 from .. import bp
-from ..access import admin_only, audit
+from ..access import admin_only
 
 
 @bp.get("/followups")

@@ -32,8 +32,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ...audit_log import audit
 from ...extensions import db
-from ...models import Contact, Participant
+from ...models import Contact
 from ...participants.erasure import erase, erasure_preview
 from ...participants.importing import ImportRefused, import_participants
 from ...participants.programmes import (
@@ -45,10 +46,10 @@ from ...participants.programmes import (
     term_named,
     terms_by_programme,
 )
-from ...participants.search import contact_of, search_participants
+from ...participants.search import contact_of, participant_by_id, search_participants
 from ...participants.status import update_status
 from .. import bp
-from ..access import admin_only, audit
+from ..access import admin_only
 
 # The query-string keys of the participants page, kept when a form sends the admin back.
 FILTER_KEYS = ("programme", "term", "status", "role", "q", "page")
@@ -372,7 +373,9 @@ def upload_participants():
 @bp.post("/participants/<int:participant_id>/status")
 @admin_only
 def change_status(participant_id: int):
-    participant = db.get_or_404(Participant, participant_id)
+    participant = participant_by_id(participant_id)
+    if participant is None:
+        abort(404)
     form = StatusForm()
     back = _filters_from(form.back.data)
     if not form.validate_on_submit():

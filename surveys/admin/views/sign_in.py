@@ -10,15 +10,13 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from limits import parse_many
-from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from ...extensions import db, limiter
-from ...models import User, utcnow
 from .. import bp, devices
-from ..access import audit
+from ..accounts import record_failed_sign_in, record_sign_in, sign_out, user_called
 
 
 @functools.cache
@@ -38,8 +36,6 @@ class SignInForm(FlaskForm):
 # Per address: one address cannot try account after account, nor fill the audit log.
 ACCOUNT_LIMIT = "5 per minute;30 per hour"
 ADDRESS_LIMIT = "10 per minute;100 per day"
-# The audit log's actor for a failed sign-in to no account: what was typed is not kept.
-UNKNOWN_ACCOUNT = "unknown account"
 
 
 def _sign_in_key(email: str | None = None) -> tuple[str, ...]:
@@ -87,7 +83,7 @@ def login():
     status = 200
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        user = user_called(email)
         device = devices.device_of(user)
         # Refused alike whether the password is right: an answer that differed would
         # let a throttled guesser go on guessing.
@@ -97,14 +93,13 @@ def login():
         if check_password_hash(hashed, form.password.data) and user and user.active:
             session.permanent = True  # the cookie expires (SESSION_LIFETIME)
             login_user(user)
-            user.last_sign_in_at = utcnow()
-            audit("sign in", actor=user.email)
+            record_sign_in(user)
             db.session.commit()
             _forget_attempts(email, device)
             response = redirect(_safe_next() or url_for("admin.home"))
             devices.remember(response, user)
             return response
-        audit("failed sign-in", actor=user.email if user else UNKNOWN_ACCOUNT)
+        record_failed_sign_in(user)
         db.session.commit()
         form.password.errors.append(_l("The email or the password is not right."))
         status = 401
@@ -124,10 +119,8 @@ def _safe_next() -> str | None:
 
 @bp.post("/logout")
 def logout():
-    # Forgetting the cookie is not enough: a copy of it would still work. This ends the
-    # user's sessions everywhere.
-    current_user.end_sessions()
-    audit("sign out")
+    # Ends the user's sessions everywhere, not only this cookie's.
+    sign_out(current_user)
     db.session.commit()
     logout_user()
     return redirect(url_for("admin.login"))

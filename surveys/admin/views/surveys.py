@@ -30,6 +30,7 @@ from wtforms.validators import DataRequired
 
 from i18n import html_lang, language_name, localized, text_direction
 
+from ...audit_log import audit
 from ...definitions import read_definition
 from ...definitions.model import Survey, Texts, read_survey
 from ...definitions.translations import completeness
@@ -43,7 +44,7 @@ from ...survey_versions import (
     summaries,
 )
 from .. import bp
-from ..access import admin_only, audit
+from ..access import admin_only
 
 YAML_SUFFIXES = ("yaml", "yml")
 XLSFORM_SUFFIXES = ("xlsx", "xls")
@@ -108,6 +109,7 @@ def survey_rows() -> list[SurveyRow]:
     rows = []
     for survey_id, versions in by_survey.items():
         latest = latest_version(survey_id)
+        assert latest is not None, "summaries() lists stored versions, and none is ever deleted"
         rows.append(
             SurveyRow(
                 survey_id=survey_id,
@@ -262,7 +264,8 @@ def preview_pages(survey: Survey, lang: str) -> list[PreviewPage]:
 
 def _render_preview(
     checked: Checked, form: PublishForm, problems: list[str] | None = None, status: int = 200
-):
+) -> tuple[str, int]:
+    assert checked.definition is not None, "only a definition without problems is previewed"
     # Not published yet: read for this page only, not into the shared models of versions.
     survey = read_survey(checked.definition)
     lang = request.args.get("lang", "")
@@ -288,7 +291,9 @@ def _render_preview(
     ), status
 
 
-def _render_list(form: UploadForm, problems: list[str] | None = None, status: int = 200):
+def _render_list(
+    form: UploadForm, problems: list[str] | None = None, status: int = 200
+) -> tuple[str, int]:
     return render_template(
         "admin/surveys.html", rows=survey_rows(), form=form, problems=problems or []
     ), status
@@ -330,7 +335,7 @@ def survey_preview():
     return _render_preview(checked, form)
 
 
-def _checked_again(form: PublishForm):
+def _checked_again(form: PublishForm) -> Checked | tuple[str, int]:
     """The YAML carried in the page's hidden field, validated again (never trusted), or
     the list page with what is wrong."""
     if not form.validate_on_submit():
@@ -348,15 +353,17 @@ def survey_publish():
     checked = _checked_again(form)
     if not isinstance(checked, Checked):
         return checked
+    definition = checked.definition
+    assert definition is not None, "_checked_again returns only a definition without problems"
     try:
-        stored, created = store_definition(checked.definition)
+        stored, created = store_definition(definition)
     except VersionConflict:
         db.session.rollback()
         conflict = _(
             "%(survey)s version %(version)d is already published with different content; "
             "raise the version to publish a change.",
-            survey=checked.definition["id"],
-            version=checked.definition["version"],
+            survey=definition["id"],
+            version=definition["version"],
         )
         return _render_preview(checked, form, [conflict], 409)
     if created:

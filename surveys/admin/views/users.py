@@ -9,11 +9,10 @@ service without an active admin.
 
 from __future__ import annotations
 
-from flask import flash, make_response, redirect, render_template, url_for
+from flask import abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import EmailField, SelectField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
@@ -30,7 +29,9 @@ from ..accounts import (
     set_active,
     set_password,
     set_role,
+    user_by_id,
     user_called,
+    users_by_email,
 )
 
 # --- forms ------------------------------------------------------------------------------
@@ -63,11 +64,10 @@ def _users_page(
     problems: list[str] | None = None,
     status: int = 200,
 ):
-    users = db.session.scalars(select(User).order_by(User.email)).all()
     answer = make_response(
         render_template(
             "admin/users.html",
-            users=users,
+            users=users_by_email(),
             roles=USER_ROLES,
             form=form or AddUserForm(formdata=None),
             new_password=new_password,
@@ -103,6 +103,13 @@ def create_user():
     return _users_page(new_password=(form.email.data, password))
 
 
+def _user_or_404(user_id: int) -> User:
+    user = user_by_id(user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
 def _refused(error: AccountRefused):
     db.session.rollback()
     return _users_page(problems=[str(error)], status=422)
@@ -111,7 +118,7 @@ def _refused(error: AccountRefused):
 @bp.post("/users/<int:user_id>/role")
 @admin_only
 def change_role(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = _user_or_404(user_id)
     form = RoleForm()
     if not form.validate_on_submit():
         return _users_page(problems=[str(error) for error in form.role.errors], status=422)
@@ -125,7 +132,7 @@ def change_role(user_id: int):
 
 
 def _switch_active(user_id: int, active: bool):
-    user = db.get_or_404(User, user_id)
+    user = _user_or_404(user_id)
     try:
         set_active(user, active)
     except AccountRefused as error:
@@ -153,7 +160,7 @@ def reactivate_user(user_id: int):
 @bp.post("/users/<int:user_id>/password")
 @admin_only
 def reset_password(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = _user_or_404(user_id)
     password = generate_password()
     set_password(user, password)
     db.session.commit()
