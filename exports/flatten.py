@@ -80,6 +80,12 @@ def columns_of(definition: Definition) -> list[Column]:
                 columns.append(Column(name, title, "date", question=name, privacy=privacy))
             elif kind == "consent":
                 columns.append(Column(name, title, "boolean", question=name, privacy=privacy))
+            elif kind == "calculate":
+                # Worked out from other answers, with the privacy of the strictest of them
+                # (the validator's) unless the definition says; text, as it may be either.
+                columns.append(
+                    Column(name, title or name, "string", question=name, privacy=privacy)
+                )
             else:  # text, long_text: free text by nature, whatever the definition says
                 free = "never" if privacy == "never" else "free_text"
                 columns.append(Column(name, title, "string", question=name, privacy=free))

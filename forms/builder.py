@@ -85,17 +85,27 @@ def _build(survey: Survey, page_index: int, locale: str) -> type[SurveyPageForm]
         if ftype.field_class is None:
             continue
         validators = ftype.validators(question)
+        required_message = localized(question.required_message, locale, default)
+        if required_message:
+            for validator in validators:
+                if isinstance(validator, v.InputRequired | v.DataRequired):
+                    validator.message = required_message
         if question.constraint:
             message = localized(question.constraint_message, locale, default) or _(
                 "This answer is not accepted; please check it."
             )
             validators.append(Constraint(parse(question.constraint), message, ftype))
         options = choice_options(survey, question, locale)
+        kwargs = ftype.field_kwargs(question, options)
+        if question.read_only:
+            # Shown with its default; a disabled input is not posted (and a POST that
+            # carries it anyway is refused as tampering).
+            kwargs["render_kw"] = {**kwargs.get("render_kw", {}), "disabled": True}
         fields[question.name] = ftype.field_class(
             label=localized(question.label, locale, default),
             description=localized(question.hint, locale, default),
             validators=validators,
-            **ftype.field_kwargs(question, options),
+            **kwargs,
         )
         if question.other_name:
             fields[question.other_name] = StringField(

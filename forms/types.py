@@ -275,6 +275,13 @@ class NoteType(FieldType):
     field_class = None
 
 
+class CalculateType(FieldType):
+    """A value calculated on the server from earlier answers; never shown, never posted."""
+
+    name = "calculate"
+    field_class = None
+
+
 def _unknown_codes(values: list[str], codes: set[str]) -> str | None:
     unknown = [value for value in values if value not in codes]
     return f"{unknown[0][:40]!r} is not one of the choices" if unknown else None
@@ -293,6 +300,7 @@ _BEHAVIOURS: dict[str, type[FieldType]] = {
         SelectMultipleType,
         ConsentType,
         NoteType,
+        CalculateType,
     )
 }
 if _BEHAVIOURS.keys() != QUESTION_TYPES.keys():

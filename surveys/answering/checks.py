@@ -4,6 +4,7 @@ the honeypot that only bots fill; control characters no answer needs."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from werkzeug.datastructures import MultiDict
 
@@ -11,7 +12,8 @@ from forms.builder import choice_options
 from forms.types import FIELD_TYPES, OTHER_TEXT
 
 from ..definitions.model import Survey
-from .walk import page_field_names
+from ..vocabulary import OTHER_CODE
+from .walk import page_posted_names
 
 # A text box people never see (hidden by CSS, from screen readers and from the keyboard)
 # that bots fill in. The hyphen keeps it apart from every question name.
@@ -23,10 +25,22 @@ ACTIONS = {"back", "next", "submit"}
 SWITCH_LANGUAGE = "lang:"
 
 
-def tampering(survey: Survey, index: int, formdata: MultiDict, locale: str) -> str | None:
-    """Why a POST for page `index` cannot come from our own page, or None when it can."""
-    allowed = set(page_field_names(survey, index)) | CONTROL_FIELDS
+def tampering(
+    survey: Survey,
+    index: int,
+    formdata: MultiDict,
+    locale: str,
+    offered: Mapping[str, set[str]] | None = None,
+) -> str | None:
+    """Why a POST for page `index` cannot come from our own page, or None when it can.
+
+    `offered` holds the codes each filtered select showed on the page as it was shown
+    (the walk before this POST): another code of its list is one the page never offered."""
+    allowed = set(page_posted_names(survey, index)) | CONTROL_FIELDS
+    read_only = {q.name for q in survey.pages[index].questions if q.read_only}
     for key in formdata:
+        if key in read_only:
+            return f"{key[:40]!r} is read-only and was posted"
         if key not in allowed:
             return f"unknown field {key[:40]!r}"
     actions = formdata.getlist("action")
@@ -35,10 +49,12 @@ def tampering(survey: Survey, index: int, formdata: MultiDict, locale: str) -> s
         return "unknown action"
     for question in survey.pages[index].questions:
         ftype = FIELD_TYPES[question.type]
-        if ftype.field_class is None:
+        if not question.is_posted:
             continue
-        options = choice_options(survey, question, locale)
-        problem = ftype.tampering(formdata.getlist(question.name), {o.value for o in options})
+        codes = {o.value for o in choice_options(survey, question, locale)}
+        if offered is not None and question.name in offered:
+            codes = {c for c in codes if c in offered[question.name] or c in ("", OTHER_CODE)}
+        problem = ftype.tampering(formdata.getlist(question.name), codes)
         if problem is None and question.other_name:
             problem = OTHER_TEXT.tampering(formdata.getlist(question.other_name), set())
         if problem:
@@ -61,7 +77,7 @@ def without_control_characters(
 ) -> tuple[MultiDict, bool]:
     """The page's form data with control characters removed from its answers, and whether
     any were. Other keys are left as sent, for `tampering` to judge."""
-    names = set(page_field_names(survey, index))
+    names = set(page_posted_names(survey, index))
     cleaned: MultiDict = MultiDict()
     removed = False
     for key, value in formdata.items(multi=True):

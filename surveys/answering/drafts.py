@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
 from ..models import Draft, Response, SurveyVersion
-from .walk import page_field_names
+from .walk import page_posted_names
 
 
 def token_hash(token: str) -> str:
@@ -77,9 +77,11 @@ def start_invitation_draft(
 
 
 def save_page(draft: Draft, index: int, formdata: MultiDict) -> None:
-    """Keep what the respondent typed on this page, valid or not, so nothing is lost."""
+    """Keep what the respondent typed on this page, valid or not, so nothing is lost.
+    A question on the page that was not posted is kept as posted empty: the respondent
+    saw it (with its default, if it has one) and left it so."""
     raw = dict(draft.raw)
-    for name in page_field_names(draft.survey_version.survey, index):
+    for name in page_posted_names(draft.survey_version.survey, index):
         raw[name] = formdata.getlist(name)
     draft.raw = raw
 

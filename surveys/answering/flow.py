@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from forms import FIELD_TYPES
 from i18n import language_name, localized
 
+from ..definitions import evaluation
 from ..definitions.model import Survey
 from ..extensions import db, limiter
 from ..models import Draft, Response, SurveyVersion
@@ -78,9 +79,12 @@ class Sitting:
         return self.survey_version.survey
 
 
-def texts(survey: Survey, locale: str):
-    """`t(text_by_lang)` for templates: survey text in this locale, else the default."""
-    return lambda text: localized(text, locale, survey.default_language)
+def texts(survey: Survey, locale: str, answers: dict | None = None):
+    """`t(text_by_lang)` for templates: survey text in this locale, else the default, with
+    the respondent's answers piped in where it says `${name}`."""
+    return lambda text: evaluation.pipe(
+        localized(text, locale, survey.default_language), survey, answers or {}, locale
+    )
 
 
 def _render(
@@ -99,7 +103,7 @@ def _render(
         action=sitting.page_url(index),
         page=survey.pages[index],
         index=index,
-        form=state.forms[index],
+        form=walk.show_page(survey, state, index, sitting.locale),
         asked=state.relevant,
         errors=errors or {},
         revealed=revealed,
@@ -108,7 +112,7 @@ def _render(
         has_previous=walk.next_asked_page(survey, state, index, -1) is not None,
         is_last=walk.next_asked_page(survey, state, index, +1) is None,
         locale=sitting.locale,
-        t=texts(survey, sitting.locale),
+        t=texts(survey, sitting.locale, state.answers),
         field_types=FIELD_TYPES,
         languages=[(code, language_name(code)) for code in survey.languages],
     ), status
@@ -143,11 +147,12 @@ def take(sitting: Sitting):
     if not 0 <= index <= furthest:
         abort(400)
     formdata, cleaned = checks.without_control_characters(survey, index, request.form)
-    if checks.tampering(survey, index, formdata, locale):
+    # The survey as the page was shown: what it offered, what it asked.
+    before = walk.walk(survey, sitting.draft.raw if sitting.draft else {}, locale, False)
+    if checks.tampering(survey, index, formdata, locale, before.options):
         abort(400)
     draft = sitting.draft or sitting.start_draft()
 
-    before = walk.walk(survey, draft.raw, locale, False)
     drafts.save_page(draft, index, formdata)
     draft.locale = locale
     action = formdata.get("action", "next")

@@ -21,7 +21,7 @@ from functools import cached_property
 from typing import Any
 
 from ..vocabulary import OTHER_SUFFIX
-from .expressions import Expression, ExpressionError, parse
+from .expressions import EvaluationContext, Expression, ExpressionError, parse
 
 Texts = Mapping[str, str]  # language code → text
 
@@ -30,6 +30,8 @@ Texts = Mapping[str, str]  # language code → text
 class Choice:
     code: str
     label: Texts
+    # Extra columns a `choice_filter` reads by bare name (`country = ${country}`).
+    filter: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,23 @@ class Question:
     relevant: str | None = None
     constraint: str | None = None
     constraint_message: Texts = field(default_factory=dict)
+    # Said instead of "Please answer this question." when a required one is left empty.
+    required_message: Texts = field(default_factory=dict)
     other: bool = False
     privacy: str = "none"
     appearance: str | None = None
     export: str | None = None
     bins: tuple[float, ...] | None = None
+    # The expression a `calculate` question's value comes from.
+    calculation: str | None = None
+    # The answer before the respondent gives one: a literal, or an expression (`default_is_
+    # expression`), as text; a select_multiple's codes are separated by spaces.
+    default: str | None = None
+    default_is_expression: bool = False
+    # Shown with its default, never posted.
+    read_only: bool = False
+    # Which choices a select offers, given earlier answers: true for the choices kept.
+    choice_filter: str | None = None
     # The question as stored, for code that still reads the JSON (and for `to_json`).
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -74,16 +88,29 @@ class Question:
         """The answer keys this question may fill: its name, and its "other" text."""
         return (self.name, self.other_name) if self.other_name else (self.name,)
 
+    @property
+    def is_calculated(self) -> bool:
+        """A `calculate` question: its value comes from its calculation, never from a page."""
+        return self.calculation is not None
+
+    @property
+    def is_posted(self) -> bool:
+        """Whether a page posts this question's answer (a note, a calculation or a
+        read-only question is shown, or not, but never sent)."""
+        return not (self.read_only or self.is_calculated or self.type == "note")
+
     @cached_property
     def relevance(self) -> Expression | None:
         return parse(self.relevant) if self.relevant else None
 
-    def is_relevant(self, answers: Mapping[str, Any]) -> bool:
+    def is_relevant(
+        self, answers: Mapping[str, Any], context: EvaluationContext | None = None
+    ) -> bool:
         """Whether the question is asked, given the answers before it."""
         if self.relevance is None:
             return True
         try:
-            return self.relevance.is_true(answers)
+            return self.relevance.is_true(answers, None, context)
         except ExpressionError:
             # Better to ask a question too many than to lose an answer silently.
             return True
@@ -147,7 +174,7 @@ def read_survey(definition: Mapping[str, Any], key: str | None = None) -> Survey
     lists = {
         name: ChoiceList(
             name,
-            tuple(Choice(c["code"], c["label"]) for c in choices),
+            tuple(Choice(c["code"], c["label"], c.get("filter") or {}) for c in choices),
             alphabetical=name in alphabetical,
         )
         for name, choices in definition.get("choices", {}).items()
@@ -189,11 +216,17 @@ def _question(q: Mapping[str, Any]) -> Question:
         relevant=q.get("relevant"),
         constraint=q.get("constraint"),
         constraint_message=q.get("constraint_message") or {},
+        required_message=q.get("required_message") or {},
         other=bool(q.get("other")),
         privacy=q.get("privacy", "none"),
         appearance=q.get("appearance"),
         export=q.get("export"),
         bins=tuple(bins) if bins else None,
+        calculation=q.get("calculation"),
+        default=q.get("default"),
+        default_is_expression=bool(q.get("default_is_expression")),
+        read_only=bool(q.get("read_only")),
+        choice_filter=q.get("choice_filter"),
         raw=q,
     )
 

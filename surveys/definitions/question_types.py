@@ -27,6 +27,8 @@ class QuestionType:
     is_note: bool = False
     # The answer is a number, exported in the bins the definition declares.
     is_number: bool = False
+    # The answer comes from `calculation:`, never from the respondent: nothing is shown.
+    is_calculated: bool = False
 
 
 QUESTION_TYPES: dict[str, QuestionType] = {
@@ -43,6 +45,8 @@ QUESTION_TYPES: dict[str, QuestionType] = {
         QuestionType("select_multiple", takes_choice_list=True),
         QuestionType("consent"),
         QuestionType("note", is_note=True),
+        # Its privacy is the strictest of the questions its calculation reads (validator).
+        QuestionType("calculate", is_calculated=True),
     )
 }
 

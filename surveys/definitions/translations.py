@@ -15,8 +15,8 @@ def texts(definition: dict[str, Any]) -> Iterator[tuple[str, dict[str, str]]]:
     for page in definition["pages"]:
         yield f"page {page['name']!r} title", page["title"]
         for question in page["questions"]:
-            for key in ("label", "hint", "constraint_message"):
-                if question[key]:
+            for key in ("label", "hint", "constraint_message", "required_message"):
+                if question.get(key):
                     yield f"question {question['name']!r} {key}", question[key]
     used = {q["list"] for page in definition["pages"] for q in page["questions"] if q["list"]}
     for list_name, choices in definition["choices"].items():

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import pycountry
 from sqlalchemy import insert, select
 
+from ..definitions import evaluation
 from ..definitions.model import Question, Survey
 from ..extensions import db
 from ..models import Contact, Participant, Programme, Response, StatusChange, SurveyVersion, Term
@@ -87,7 +88,13 @@ def answers_for(survey: Survey, rng: random.Random, countries: dict[str, float])
         if question.relevance is not None and not question.relevance.is_true(answers):
             continue
         codes = _codes(survey, question)
-        if kind == "consent":
+        if question.is_calculated:
+            # As the answering flow stores it: worked out from the answers before it.
+            context = evaluation.SurveyContext(survey, survey.default_language)
+            value = evaluation.calculate(question, answers, context)
+            if value is not None:
+                answers[name] = value
+        elif kind == "consent":
             answers[name] = True
         elif name == "country":
             answers[name] = _pick(rng, countries)

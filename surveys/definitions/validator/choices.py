@@ -3,18 +3,20 @@ and a label."""
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from ..problems import yaml_line
 from .context import Context, Node
 from .names import CHOICE_CODE, QUESTION_NAME
 
-CHOICE_KEYS = {"code", "label"}
+CHOICE_KEYS = {"code", "label", "filter"}
 
 
 class NormalisedChoice(TypedDict):
     code: str
     label: dict[str, str]  # language code -> text
+    # The columns a `choice_filter` reads by bare name; only on choices that have them.
+    filter: NotRequired[dict[str, str]]
 
 
 def check_choice_lists(
@@ -69,7 +71,34 @@ def _choices(context: Context, items: list[object], place: str) -> list[Normalis
         if code in seen:
             context.problem(place, f"duplicate choice code {code!r}", yaml_line(item))
         seen.add(code)
-        choices.append(
-            {"code": code, "label": context.text(item, "label", choice_place, required=True)}
-        )
+        choice: NormalisedChoice = {
+            "code": code,
+            "label": context.text(item, "label", choice_place, required=True),
+        }
+        if "filter" in item:
+            choice["filter"] = _filter_columns(context, item, choice_place)
+        choices.append(choice)
     return choices
+
+
+def _filter_columns(context: Context, item: Node, place: str) -> dict[str, str]:
+    """`filter: {country: KEN}`: the values a `choice_filter` compares by column name."""
+    given = item["filter"]
+    line = yaml_line(item, "filter")
+    if not isinstance(given, dict) or not given:
+        context.problem(place, "filter must map column names to values, e.g. {country: KEN}", line)
+        return {}
+    columns: dict[str, str] = {}
+    for column, value in given.items():
+        if not isinstance(column, str) or not QUESTION_NAME.match(column) or column == "name":
+            context.problem(
+                place,
+                f"filter column {column!r} must be lower-case letters, digits and '_' "
+                "(and not 'name', which is the choice's code)",
+                line,
+            )
+        elif isinstance(value, bool) or not isinstance(value, str | int | float):
+            context.problem(place, f"filter column {column!r} must hold text or a number", line)
+        else:
+            columns[column] = str(value)
+    return columns

@@ -84,10 +84,16 @@ class Context:
                     self.problem(place, f"{key} has no {lang!r} translation", line)
         return texts
 
-    def expression(self, source: object, place: str, line: int | None, key: str) -> str | None:
-        """A `relevant` or `constraint` as written, when it parses and is safe to run."""
+    def expression(
+        self, source: object, place: str, line: int | None, key: str, columns: bool = False
+    ) -> str | None:
+        """An expression (`relevant`, `constraint`, `calculation`, …) as written, when it
+        parses and is safe to run. Only a `choice_filter` (`columns`) may use bare names:
+        they are the columns of the choice being tested."""
         if source is None:
             return None
+        if isinstance(source, int | float) and not isinstance(source, bool):
+            source = str(source)
         if not isinstance(source, str):
             self.problem(place, f"{key} must be an expression in quotes", line)
             return None
@@ -102,6 +108,15 @@ class Context:
                 place,
                 f"{key} {source!r}: regex() takes its pattern as text in quotes, "
                 "written in the definition",
+                line,
+            )
+            return None
+        bare = expression.columns
+        if bare and not columns:
+            self.problem(
+                place,
+                f"{key} {source!r}: {bare[0]!r} is a bare name; refer to a question as "
+                f"${{{bare[0]}}} (bare names are a choice_filter's choice columns)",
                 line,
             )
             return None

@@ -7,6 +7,7 @@ import difflib
 import keyword
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import NotRequired, TypedDict
 
 from ...vocabulary import OTHER_CODE, OTHER_SUFFIX
@@ -31,12 +32,27 @@ QUESTION_KEYS = {
     "other",
     "privacy",
     "bins",
+    "calculation",
+    "default",
+    "read_only",
+    "choice_filter",
+    "required_message",
 }
 APPEARANCES = ("dropdown",)
 # A select_one with more choices than this is shown as a drop-down list, not radio buttons.
 DROPDOWN_AFTER = 15
-# The keys whose YAML line the references check names.
-EXPRESSION_KEYS = ("relevant", "constraint")
+# The keys whose YAML line the references check names (the texts, for answers piped in).
+EXPRESSION_KEYS = (
+    "relevant",
+    "constraint",
+    "calculation",
+    "default",
+    "choice_filter",
+    "label",
+    "hint",
+    "constraint_message",
+    "required_message",
+)
 
 ChoiceLists = Mapping[str, list[NormalisedChoice]]
 
@@ -58,6 +74,13 @@ class NormalisedQuestion(TypedDict):
     privacy: str
     appearance: str | None
     export: str | None
+    # Only on questions that use them, so that older definitions keep their content hash.
+    calculation: NotRequired[str]
+    default: NotRequired[str]
+    default_is_expression: NotRequired[bool]
+    read_only: NotRequired[bool]
+    choice_filter: NotRequired[str]
+    required_message: NotRequired[dict[str, str]]
 
 
 class NormalisedPage(TypedDict):
@@ -73,6 +96,9 @@ class CheckedQuestion:
 
     question: NormalisedQuestion
     expression_lines: Mapping[str, int | None]
+    # Whether the author gave `privacy:` (a calculation without one takes the strictest
+    # class of what it reads).
+    privacy_given: bool = False
 
 
 @dataclass(frozen=True)
@@ -208,6 +234,9 @@ def _question(
         names.add(name + OTHER_SUFFIX)
 
     is_note = qtype is not None and qtype.is_note
+    is_calculated = qtype is not None and qtype.is_calculated
+    if is_calculated:
+        _not_on_calculate(context, node, place)
     if is_note and required:
         context.problem(
             place, "a note has no answer, so it cannot be required", yaml_line(node, "required")
@@ -248,11 +277,32 @@ def _question(
             yaml_line(node, "export"),
         )
     bins = _bins(context, node, type_name, place)
+    calculation = context.expression(
+        node.get("calculation"), place, yaml_line(node, "calculation"), "calculation"
+    )
+    if is_calculated and "calculation" not in node:
+        context.problem(place, "a calculate question needs a calculation", yaml_line(node))
+    elif "calculation" in node and not is_calculated:
+        context.problem(
+            place, "calculation only applies to type calculate", yaml_line(node, "calculation")
+        )
+    read_only = context.flag(node, "read_only", place)
+    if read_only and (required or is_note or is_calculated):
+        context.problem(
+            place,
+            "a read-only question cannot be required (the respondent cannot answer it), "
+            "and notes and calculations are never answered on a page",
+            yaml_line(node, "read_only"),
+        )
+    default = _default(context, node, qtype.name if qtype else None, choices, place)
+    choice_filter = _choice_filter(
+        context, node, qtype is not None and qtype.takes_choice_list, place
+    )
     question: NormalisedQuestion = {
         "name": name,
         "type": type_name,
         "list": list_name,
-        "label": context.text(node, "label", place, required=True),
+        "label": context.text(node, "label", place, required=not is_calculated),
         "hint": context.text(node, "hint", place, required=False),
         "required": required,
         "relevant": relevant,
@@ -267,8 +317,110 @@ def _question(
     }
     if bins is not None:
         question = {"bins": bins, **question}
+    if calculation is not None:
+        question["calculation"] = calculation
+    if default is not None:
+        question["default"], question["default_is_expression"] = default
+    if read_only:
+        question["read_only"] = True
+    if choice_filter is not None:
+        question["choice_filter"] = choice_filter
+    if "required_message" in node:
+        if not required:
+            context.problem(
+                place,
+                "required_message without required: true",
+                yaml_line(node, "required_message"),
+            )
+        question["required_message"] = context.text(node, "required_message", place, required=False)
     lines = {key: yaml_line(node, key) for key in EXPRESSION_KEYS if key in node}
-    return CheckedQuestion(question, lines)
+    return CheckedQuestion(question, lines, privacy_given="privacy" in node)
+
+
+def _not_on_calculate(context: Context, node: Node, place: str) -> None:
+    """A calculation is never shown: what only a shown question can have is a mistake."""
+    for key in ("required", "constraint", "other", "appearance", "read_only", "default", "hint"):
+        if key in node:
+            context.problem(
+                place, f"{key} does not apply to a calculate question", yaml_line(node, key)
+            )
+
+
+# `default:` is an expression when it refers to an answer or calls a function (as
+# pyxform decides that an XLSForm default is "dynamic"); otherwise it is the value itself.
+def _looks_like_expression(text: str) -> bool:
+    return "${" in text or "(" in text
+
+
+def _default(
+    context: Context,
+    node: Node,
+    type_name: str | None,
+    choices: list[NormalisedChoice] | None,
+    place: str,
+) -> tuple[str, bool] | None:
+    """`default:` as (text, is_expression): a literal is checked against the question's
+    type and choices now; an expression when the page is shown."""
+    if "default" not in node:
+        return None
+    given, line = node["default"], yaml_line(node, "default")
+    if type_name in ("note", "consent"):
+        # Consent is given by the respondent, never ticked in advance.
+        context.problem(place, f"a {type_name} cannot have a default", line)
+        return None
+    if isinstance(given, list) and type_name == "select_multiple":
+        given = " ".join(str(code) for code in given)
+    if isinstance(given, bool) or not isinstance(given, str | int | float):
+        context.problem(place, "default must be a value, or an expression in quotes", line)
+        return None
+    text = str(given)
+    if _looks_like_expression(text):
+        checked = context.expression(text, place, line, "default")
+        return None if checked is None else (checked, True)
+    problem = _literal_problem(text, type_name, choices)
+    if problem:
+        context.problem(place, f"default {text!r} {problem}", line)
+        return None
+    return text, False
+
+
+def _literal_problem(
+    text: str, type_name: str | None, choices: list[NormalisedChoice] | None
+) -> str | None:
+    """Why a literal default cannot be an answer to this type, or None when it can."""
+    if choices is not None:
+        codes = {c["code"] for c in choices}
+        wrong = [code for code in text.split() if code not in codes]
+        if wrong or not text.split():
+            return "is not a code of the question's choice list"
+        if type_name == "select_one" and len(text.split()) > 1:
+            return "names several codes; a select_one takes one"
+        return None
+    if type_name in NUMBER_TYPES:
+        try:
+            number = float(text)
+        except ValueError:
+            return "is not a number"
+        if type_name == "integer" and not number.is_integer():
+            return "is not a whole number"
+    if type_name == "date":
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            return "is not a date written YYYY-MM-DD"
+    return None
+
+
+def _choice_filter(context: Context, node: Node, is_select: bool, place: str) -> str | None:
+    """`choice_filter:` which choices a select offers; its bare names are choice columns
+    (checked against the list once every question is known)."""
+    if "choice_filter" not in node:
+        return None
+    line = yaml_line(node, "choice_filter")
+    if not is_select:
+        context.problem(place, "choice_filter only applies to select_one and select_multiple", line)
+        return None
+    return context.expression(node["choice_filter"], place, line, "choice_filter", columns=True)
 
 
 def _name(context: Context, node: Node, place: str, names: set[str]) -> str | None:

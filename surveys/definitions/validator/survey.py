@@ -79,7 +79,7 @@ def check_survey(
     if context.flag(data, "public", "survey"):
         # Only when true: a definition without the key normalises (and hashes) as before.
         definition["public"] = True
-    check_references(context, checked.questions)
+    check_references(context, checked.questions, choices, checked.pages)
     _programme_question(context, data, checked.questions)
     return definition
 

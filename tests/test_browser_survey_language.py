@@ -1,0 +1,68 @@
+"""Calculations, cascading choices, defaults, read-only questions and piping in real
+Chromium with JavaScript off, in English then Spanish (issue 17)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.test_survey_language import HISTORY
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture says so: a skip, or a failure in CI
+    expect = None
+
+pytest_plugins = ["tests.browser"]
+pytestmark = pytest.mark.browser
+
+
+def test_programme_history_with_javascript_off_in_english_then_spanish(
+    live_server, make_survey, new_context, screenshot, responses_of
+):
+    make_survey(HISTORY)
+    page = new_context(javascript=False).new_page()
+    page.goto(f"{live_server}/s/history")
+    expect(page.locator("h1")).to_have_text("About you")
+    # No country yet: the filtered region is not asked.
+    expect(page.locator("#q-region")).to_have_count(0)
+    page.locator("#first_name").fill("Ana")
+    page.locator("#birth_year").fill("1999")
+    page.get_by_label("Kenya").check()
+    page.get_by_role("button", name="Next").click()
+
+    # The page comes back once with the region, its label piped and its choices filtered.
+    expect(page.locator("#q-region legend")).to_contain_text("Region of Kenya")
+    expect(page.locator("#q-region input")).to_have_count(2)
+    screenshot(page, "history-region-nojs")
+    # Switch to Spanish: what was typed stays, the piped label follows the language.
+    page.get_by_role("button", name="español").click()
+    expect(page.locator("#q-region legend")).to_contain_text("Región de Kenia")
+    expect(page.locator("#birth_year")).to_have_value("1999")
+    page.get_by_label("Mombasa").check()
+    page.get_by_role("button", name="Siguiente").click()
+
+    expect(page.locator("h1")).to_have_text("Tu programa, Ana")
+    expect(page.locator("#q-thanks")).to_contain_text("Vives en Mombasa, Kenia.")
+    expect(page.locator("#joined")).to_have_value(date.today().isoformat())
+    expect(page.locator("#source")).to_be_disabled()
+    expect(page.locator("#source")).to_have_value("public link")
+    # Born in 1999: under 30 by the calculation, so this is asked.
+    expect(page.locator("#q-young_mentor")).to_have_count(1)
+    screenshot(page, "history-programme-nojs")
+    page.locator("#projects").fill("2")
+    page.get_by_role("button", name="Atrás").click()
+    expect(page.locator("#q-region input:checked")).to_have_value("mombasa")
+    page.get_by_role("button", name="Siguiente").click()
+    expect(page.locator("#projects")).to_have_value("2")
+    page.get_by_role("button", name="Enviar").click()
+    expect(page.locator("h1")).to_contain_text("Gracias")
+
+    [(locale, answers)] = responses_of("history")
+    assert locale == "es"
+    assert answers["age_band"] == "under_30"
+    assert answers["region"] == "mombasa"
+    assert answers["source"] == "public link"
+    assert answers["joined"] == date.today().isoformat()
+    assert answers["projects"] == 2
