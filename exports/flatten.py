@@ -22,8 +22,9 @@ Dtype = Literal["Int8", "Int64", "Float64", "boolean", "category", "string"]
 
 # The form layer's suffix for an "other, please say" text (kept in step with forms/types).
 OTHER_SUFFIX = "_other"
-# Question types that have no answer.
-NO_ANSWER = {"note"}
+# Question types that have no answer in the people's table (a repeat's answers are a
+# list per person: not in this table).
+NO_ANSWER = {"note", "repeat"}
 TEXT_TYPES = {"text", "long_text"}
 
 

@@ -8,6 +8,7 @@ re-validate a saved draft.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
@@ -18,8 +19,8 @@ from wtforms.fields.choices import SelectChoice
 
 from i18n import collation_key, localized
 from surveys.definitions.expressions import parse
-from surveys.definitions.model import Question, Survey
-from surveys.vocabulary import OTHER_CODE, PREFER_NOT_TO_SAY
+from surveys.definitions.model import Question, Survey, repeat_field
+from surveys.vocabulary import OTHER_CODE, OTHER_SUFFIX, PREFER_NOT_TO_SAY
 
 from .types import FIELD_TYPES, OTHER_TEXT
 from .validators import Constraint
@@ -56,34 +57,62 @@ def choice_options(survey: Survey, question: Question, locale: str) -> list[Sele
 # Built form classes by (survey content, page, locale). Every request walks every page
 # (relevance can depend on any earlier answer), so building them each time was most of a
 # page's server time (bench/results.md). A class holds no request state.
-_FORMS: dict[tuple[str, int, str], type[SurveyPageForm]] = {}
+_FORMS: dict[tuple[str, int, str, tuple[int, ...]], type[SurveyPageForm]] = {}
 _FORMS_LIMIT = 2000
 
 
-def build_page_form(survey: Survey, page_index: int, locale: str) -> type[SurveyPageForm]:
-    """The form class for page `page_index` (0-based) of a survey, in `locale`.
+def build_page_form(
+    survey: Survey, page_index: int, locale: str, counts: Mapping[str, int] | None = None
+) -> type[SurveyPageForm]:
+    """The form class for page `page_index` (0-based) of a survey, in `locale`, with
+    `counts[repeat]` repetitions of each repeat on the page (its fields are
+    `repeat_field(repeat, i, question)`).
 
-    Built once per content (`survey.key`, its content hash), page and locale, then reused.
+    Built once per content (`survey.key`, its content hash), page, locale and counts, then
+    reused.
     """
+    repeats = tuple(
+        (counts or {}).get(q.name, 0) for q in survey.pages[page_index].questions if q.is_repeat
+    )
     if not survey.key:
         # A survey put together by hand, without a content hash: nothing to cache it by.
-        return _build(survey, page_index, locale)
-    cache_key = (survey.key, page_index, locale)
+        return _build(survey, page_index, locale, counts or {})
+    cache_key = (survey.key, page_index, locale, repeats)
     form = _FORMS.get(cache_key)
     if form is None:
         if len(_FORMS) >= _FORMS_LIMIT:
             _FORMS.clear()
-        form = _FORMS[cache_key] = _build(survey, page_index, locale)
+        form = _FORMS[cache_key] = _build(survey, page_index, locale, counts or {})
     return form
 
 
-def _build(survey: Survey, page_index: int, locale: str) -> type[SurveyPageForm]:
-    default = survey.default_language
+def _build(
+    survey: Survey, page_index: int, locale: str, counts: Mapping[str, int]
+) -> type[SurveyPageForm]:
     fields: dict[str, Any] = {}
     for question in survey.pages[page_index].questions:
-        ftype = FIELD_TYPES[question.type]
-        if ftype.field_class is None:
-            continue
+        if question.is_repeat:
+            for index in range(counts.get(question.name, 0)):
+                for inner in question.questions:
+                    _add_fields(
+                        fields,
+                        survey,
+                        inner,
+                        locale,
+                        repeat_field(question.name, index, inner.name),
+                    )
+        else:
+            _add_fields(fields, survey, question, locale, question.name)
+    return type("PageForm", (SurveyPageForm,), fields)
+
+
+def _add_fields(
+    fields: dict[str, Any], survey: Survey, question: Question, locale: str, name: str
+) -> None:
+    """The field of `question` under `name` (and its "other" text's), when it has one."""
+    default = survey.default_language
+    ftype = FIELD_TYPES[question.type]
+    if ftype.field_class is not None:
         validators = ftype.validators(question)
         required_message = localized(question.required_message, locale, default)
         if required_message:
@@ -101,16 +130,15 @@ def _build(survey: Survey, page_index: int, locale: str) -> type[SurveyPageForm]
             # Shown with its default; a disabled input is not posted (and a POST that
             # carries it anyway is refused as tampering).
             kwargs["render_kw"] = {**kwargs.get("render_kw", {}), "disabled": True}
-        fields[question.name] = ftype.field_class(
+        fields[name] = ftype.field_class(
             label=localized(question.label, locale, default),
             description=localized(question.hint, locale, default),
             validators=validators,
             **kwargs,
         )
         if question.other_name:
-            fields[question.other_name] = StringField(
+            fields[name + OTHER_SUFFIX] = StringField(
                 label=_("Please specify"),
                 validators=[v.Optional()],
                 render_kw={"maxlength": OTHER_TEXT.max_length},
             )
-    return type("PageForm", (SurveyPageForm,), fields)

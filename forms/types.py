@@ -282,6 +282,13 @@ class CalculateType(FieldType):
     field_class = None
 
 
+class RepeatType(FieldType):
+    """A group asked once per repetition: its questions have the fields, it has none."""
+
+    name = "repeat"
+    field_class = None
+
+
 def _unknown_codes(values: list[str], codes: set[str]) -> str | None:
     unknown = [value for value in values if value not in codes]
     return f"{unknown[0][:40]!r} is not one of the choices" if unknown else None
@@ -301,6 +308,7 @@ _BEHAVIOURS: dict[str, type[FieldType]] = {
         ConsentType,
         NoteType,
         CalculateType,
+        RepeatType,
     )
 }
 if _BEHAVIOURS.keys() != QUESTION_TYPES.keys():

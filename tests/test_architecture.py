@@ -39,10 +39,12 @@ def test_every_question_type_of_the_language_has_one_form_behaviour_and_no_other
         assert field_type.question_type is QUESTION_TYPES[name]
 
 
-def test_notes_and_calculations_are_the_types_without_a_field():
+def test_notes_calculations_and_repeats_are_the_types_without_a_field():
     without_field = {name for name, t in FIELD_TYPES.items() if t.field_class is None}
-    never_shown = {name for name, t in QUESTION_TYPES.items() if t.is_note or t.is_calculated}
-    assert without_field == never_shown == {"note", "calculate"}
+    no_field = {
+        name for name, t in QUESTION_TYPES.items() if t.is_note or t.is_calculated or t.is_repeat
+    }
+    assert without_field == no_field == {"note", "calculate", "repeat"}
 
 
 def test_number_types_are_the_ones_whose_answers_are_numbers():

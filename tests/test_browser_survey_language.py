@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from tests.test_survey_language import HISTORY
+from tests.test_survey_language import CONTRIBUTIONS, HISTORY
 
 try:
     from playwright.sync_api import expect
@@ -66,3 +66,41 @@ def test_programme_history_with_javascript_off_in_english_then_spanish(
     assert answers["source"] == "public link"
     assert answers["joined"] == date.today().isoformat()
     assert answers["projects"] == 2
+
+
+def test_a_repeat_with_javascript_off_in_spanish(
+    live_server, make_survey, new_context, screenshot, responses_of
+):
+    make_survey(CONTRIBUTIONS)
+    page = new_context(javascript=False, locale="es-ES").new_page()
+    page.goto(f"{live_server}/s/contributions")
+    page.locator("#mentors").fill("1")
+    page.get_by_role("button", name="Siguiente").click()
+    expect(page.locator("h1")).to_have_text("Proyectos")
+    page.locator("#projects-0-project").fill("Kuma")
+    page.get_by_role("button", name="Añadir otra").click()
+    expect(page.locator("#q-projects .repetition")).to_have_count(2)
+    expect(page.locator("#projects-0-project")).to_have_value("Kuma")
+    page.locator("#projects-1-project").fill("Zulip")
+    # Remove the first entry: the second moves up with what was typed in it.
+    page.get_by_role("button", name="Quitar la entrada 1").click()
+    expect(page.locator("#q-projects .repetition")).to_have_count(1)
+    expect(page.locator("#projects-0-project")).to_have_value("Zulip")
+    expect(page.locator("#q-projects-0-role legend")).to_contain_text("Tu papel en Zulip")
+    page.get_by_label("Mantenedora").check()
+    page.get_by_label("Sí").check()
+    screenshot(page, "contributions-repeat-nojs")
+    # Enter in a text box goes forward (the hidden default button), never removes.
+    page.locator("#projects-0-project").press("Enter")
+    # The page comes back once: the role opened the years as maintainer.
+    expect(page.locator("#projects-0-maintainer_years")).to_have_count(1)
+    page.locator("#projects-0-maintainer_years").fill("3")
+    page.get_by_role("button", name="Enviar").click()
+    expect(page.locator("h1")).to_contain_text("Gracias")
+
+    [(locale, answers)] = responses_of("contributions")
+    assert locale == "es"
+    assert answers["projects"] == [
+        {"project": "Zulip", "role": "maintainer", "maintainer_years": 3, "project_upper": "#Zulip"}
+    ]
+    assert answers["mentor_list"] == [{"mentor_helped": "yes"}]

@@ -42,6 +42,10 @@ pages:
       - name: greeting
         type: calculate
         calculation: "concat('Hello ', ${first_name})"
+      - name: band_declared
+        type: calculate
+        calculation: "if(${birth_year} < 1996, 'before_1996', '1996_on')"
+        privacy: quasi_identifier
       - name: country
         type: select_one countries
         label: {en: Country, es: País}
@@ -227,7 +231,10 @@ def test_calculations_take_the_strictest_privacy_of_what_they_read(history, app)
 
     with app.app_context():
         survey = db.session.scalars(select(SurveyVersion)).one().survey
-        assert survey.question("age_band").privacy == "quasi_identifier"
+        # Declared a quasi-identifier: generalised like one, so the author may.
+        assert survey.question("band_declared").privacy == "quasi_identifier"
+        # Read from a number without bins, which never leaves: as strict as free text.
+        assert survey.question("age_band").privacy == "free_text"
         assert survey.question("greeting").privacy == "identifier"
 
 
@@ -293,6 +300,24 @@ def _problems(question: dict) -> list[str]:
             "calculation refers to ${nobody}, no question",
         ),
         (
+            {
+                "name": "age_band",
+                "type": "calculate",
+                "calculation": "concat(${first_name}, '')",
+                "privacy": "quasi_identifier",
+            },
+            "privacy quasi_identifier is laxer than what the calculation reads (identifier)",
+        ),
+        (
+            {
+                "name": "age_band",
+                "type": "calculate",
+                "calculation": "${birth_year} * 1",
+                "privacy": "none",
+            },
+            "privacy none is laxer than what the calculation reads (free_text)",
+        ),
+        (
             {"name": "age_band", "type": "text", "label": "x", "choice_filter": "country = 'KEN'"},
             "choice_filter only applies to select_one and select_multiple",
         ),
@@ -345,6 +370,281 @@ def test_the_history_survey_is_valid():
     regions = definition["choices"]["regions"]
     assert regions[0]["filter"] == {"country": "KEN"}
     age_band = definition["pages"][0]["questions"][2]
-    assert age_band["privacy"] == "quasi_identifier"
+    assert age_band["privacy"] == "free_text"
     joined = definition["pages"][1]["questions"][1]
     assert (joined["default"], joined["default_is_expression"]) == ("today()", True)
+
+
+# --- repeats --------------------------------------------------------------------------
+
+CONTRIBUTIONS = """
+id: contributions
+version: 1
+public: true
+title: {en: Contributions, es: Contribuciones}
+default_language: en
+languages: [en, es]
+pages:
+  - name: count
+    title: {en: How many, es: Cuántos}
+    questions:
+      - name: mentors
+        type: integer
+        label: {en: How many mentors did you have?, es: ¿Cuántos mentores tuviste?}
+        required: true
+        constraint: ". >= 0 and . <= 3"
+  - name: projects_page
+    title: {en: Projects, es: Proyectos}
+    questions:
+      - name: projects
+        type: repeat
+        label: {en: Projects you contributed to, es: Proyectos en los que contribuiste}
+        max_count: 3
+        questions:
+          - name: project
+            type: text
+            label: {en: Project, es: Proyecto}
+            required: true
+          - name: role
+            type: select_one roles
+            label: {en: "Your role in ${project}", es: "Tu papel en ${project}"}
+            other: true
+          - name: maintainer_years
+            type: integer
+            label: {en: Years as maintainer, es: Años como mantenedor}
+            relevant: "${role} = 'maintainer'"
+          - name: project_upper
+            type: calculate
+            calculation: "concat('#', ${project})"
+      - name: mentor_list
+        type: repeat
+        label: {en: Your mentors, es: Tus mentores}
+        repeat_count: "${mentors}"
+        questions:
+          - name: mentor_helped
+            type: select_one yes_no
+            label: {en: Did this mentor help?, es: ¿Te ayudó?}
+            required: true
+choices:
+  roles:
+    - {code: coder, label: {en: Coder, es: Programadora}}
+    - {code: maintainer, label: {en: Maintainer, es: Mantenedora}}
+  yes_no:
+    - {code: "yes", label: {en: "Yes", es: "Sí"}}
+    - {code: "no", label: {en: "No", es: "No"}}
+"""
+
+
+@pytest.fixture
+def contributions(make_survey):
+    make_survey(CONTRIBUTIONS)
+    return "contributions"
+
+
+def test_a_repeat_adds_removes_and_stores_a_list_of_answers(
+    contributions, respondent, responses_of
+):
+    person = respondent(contributions)
+    person.open()
+    person.post(1, {"mentors": "2"})
+    # One empty entry to start with; the mentors' repeat has as many as the answer says.
+    assert "projects-0-project" in person.questions()
+    assert len(person.page.select("#q-projects .repetition")) == 1
+    assert len(person.page.select("#q-mentor_list .repetition")) == 2
+    assert person.page.select('button[value^="remove:mentor_list"]') == []
+    # Add another keeps what was typed, unchecked.
+    typed = {"projects-0-project": "Kuma", "projects-0-role": "maintainer"}
+    response = person.post(2, typed, action="add:projects", follow=False)
+    assert response.status_code == 302
+    person.open(response.headers["Location"])
+    assert person.page.select_one("#projects-0-project")["value"] == "Kuma"
+    assert len(person.page.select("#q-projects .repetition")) == 2
+    # The role made years as maintainer relevant: asked in that repetition only.
+    assert "projects-0-maintainer_years" in person.questions()
+    assert "projects-1-maintainer_years" not in person.questions()
+    # Piped from the same repetition.
+    assert "Your role in Kuma" in person.page.get_text()
+    page = {
+        **typed,
+        "projects-0-maintainer_years": "4",
+        "projects-1-project": "Zulip",
+        "projects-1-role": "other",
+        "projects-1-role_other": "Translator",
+        "mentor_list-0-mentor_helped": "yes",
+        "mentor_list-1-mentor_helped": "no",
+    }
+    # Remove the first: the second moves up, with what was typed in it.
+    response = person.post(2, page, action="remove:projects:0", follow=False)
+    person.open(response.headers["Location"])
+    assert person.page.select_one("#projects-0-project")["value"] == "Zulip"
+    assert len(person.page.select("#q-projects .repetition")) == 1
+    response = person.post(
+        2,
+        {
+            "projects-0-project": "Zulip",
+            "projects-0-role": "other",
+            "projects-0-role_other": "Translator",
+            "mentor_list-0-mentor_helped": "yes",
+            "mentor_list-1-mentor_helped": "no",
+        },
+        action="submit",
+    )
+    assert response.status_code == 200, response.text
+    ((_, answers),) = responses_of("contributions")
+    assert answers["projects"] == [
+        {"project": "Zulip", "role": "other", "role_other": "Translator", "project_upper": "#Zulip"}
+    ]
+    assert answers["mentor_list"] == [{"mentor_helped": "yes"}, {"mentor_helped": "no"}]
+
+
+def test_a_required_question_in_a_repetition_is_named_in_the_errors(contributions, respondent):
+    person = respondent(contributions)
+    person.open()
+    person.post(1, {"mentors": "1"})
+    response = person.post(2, {"projects-0-project": "", "mentor_list-0-mentor_helped": "yes"})
+    assert response.status_code == 422
+    assert "projects-0-project" in person.errors()
+    assert person.page.select_one(".error-summary a[href='#q-projects-0-project']")
+
+
+@pytest.mark.parametrize(
+    ("data", "action"),
+    [
+        ({"projects-1-project": "not shown"}, "next"),  # a repetition the page did not show
+        ({"mentor_list-2-mentor_helped": "yes"}, "next"),
+        ({}, "remove:mentor_list:0"),  # a fixed count has no buttons
+        ({}, "remove:projects:5"),
+        ({}, "add:mentor_list"),
+    ],
+)
+def test_posts_a_repeat_page_cannot_produce_are_refused(
+    contributions, respondent, app, data, action
+):
+    person = respondent(contributions)
+    person.open()
+    person.post(1, {"mentors": "1"})
+    with app.app_context():
+        (raw_before,) = db.session.scalars(select(Draft.raw)).all()
+    response = person.post(2, data, action=action, follow=False)
+    assert response.status_code == 400
+    with app.app_context():
+        (raw_after,) = db.session.scalars(select(Draft.raw)).all()
+    assert raw_after == raw_before
+
+
+def test_no_more_repetitions_than_max_count(contributions, respondent):
+    person = respondent(contributions)
+    person.open()
+    person.post(1, {"mentors": "0"})
+    for _ in range(2):
+        response = person.post(2, {}, action="add:projects", follow=False)
+        assert response.status_code == 302
+    person.open(response.headers["Location"])
+    assert len(person.page.select("#q-projects .repetition")) == 3
+    assert person.page.select('button[value="add:projects"]') == []
+    assert person.post(2, {}, action="add:projects", follow=False).status_code == 400
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    keys=st.lists(
+        st.sampled_from(
+            [
+                "projects-0-project",
+                "projects-0-role",
+                "projects-1-project",
+                "projects-0-role_other",
+                "mentor_list-0-mentor_helped",
+                "projects",
+                "projects-0-project_upper",
+            ]
+        ),
+        max_size=4,
+    ),
+    value=st.sampled_from(["", "coder", "other", "yes", "x" * 600, "\x00"]),
+    action=st.sampled_from(
+        ["next", "add:projects", "remove:projects:0", "remove:projects:1", "back"]
+    ),
+)
+def test_arbitrary_posts_to_a_repeat_page_never_fail_or_store_half(
+    contributions, respondent, app, keys, value, action
+):
+    person = respondent(contributions)
+    person.open()
+    person.post(1, {"mentors": "1"})
+    latest = select(Draft.raw).order_by(Draft.id.desc()).limit(1)
+    responses = select(func.count()).select_from(Response)
+    with app.app_context():
+        raw_before, responses_before = db.session.scalar(latest), db.session.scalar(responses)
+    response = person.post(2, {key: value for key in keys}, action=action, follow=False)
+    assert response.status_code in (200, 302, 400, 422)
+    with app.app_context():
+        raw_after, responses_after = db.session.scalar(latest), db.session.scalar(responses)
+    if response.status_code == 400:
+        # Refused whole: nothing of it kept.
+        assert (raw_after, responses_after) == (raw_before, responses_before)
+    else:
+        # Kept whole, or submitted whole: a response, and its draft gone.
+        assert responses_after in (responses_before, responses_before + 1)
+
+
+def test_the_validator_refuses_what_a_repeat_cannot_do():
+    definition = _load(CONTRIBUTIONS)
+    inner = definition["pages"][1]["questions"][0]["questions"]
+    inner.append({"name": "started", "type": "date", "label": "Started"})
+    inner.append(
+        {
+            "name": "nested",
+            "type": "repeat",
+            "label": "N",
+            "questions": [{"name": "deep", "type": "text", "label": "D"}],
+        }
+    )
+    definition["pages"][0]["questions"].append(
+        {"name": "peek", "type": "integer", "label": "Peek", "relevant": "${project} = 'x'"}
+    )
+    _, problems = check_definition(definition, "c.yaml")
+    messages = " | ".join(p.message for p in problems)
+    assert "a quasi-identifier inside a repeat cannot be anonymised yet" in messages
+    assert "a repeat cannot be inside another repeat" in messages
+    assert "asked in repeat 'projects'" in messages or "asked later" in messages
+
+
+def test_a_read_only_default_that_does_not_fit_never_blocks_the_page(
+    make_survey, respondent, responses_of
+):
+    make_survey(
+        """
+        id: halves
+        version: 1
+        public: true
+        title: Halves
+        pages:
+          - name: one
+            title: One
+            questions:
+              - name: n
+                type: integer
+                label: N
+          - name: two
+            title: Two
+            questions:
+              - name: half
+                type: integer
+                label: Half of N
+                read_only: true
+                default: "${n} div 2"
+        """
+    )
+    person = respondent("halves")
+    person.open()
+    person.post(1, {"n": "5"})
+    assert person.page.select_one("#half")["value"] == "2.5"
+    response = person.post(2, {}, action="submit")
+    assert response.status_code == 200
+    ((_, answers),) = responses_of("halves")
+    assert answers == {"n": 5}

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import delete, select
 from werkzeug.datastructures import MultiDict
 
+from ..definitions.model import Question, repeat_field
 from ..extensions import db
 from ..models import Draft, Response, SurveyVersion
 from .walk import page_posted_names
@@ -76,13 +78,37 @@ def start_invitation_draft(
     return draft
 
 
-def save_page(draft: Draft, index: int, formdata: MultiDict) -> None:
+def save_page(
+    draft: Draft, index: int, formdata: MultiDict, counts: Mapping[str, int] | None = None
+) -> None:
     """Keep what the respondent typed on this page, valid or not, so nothing is lost.
     A question on the page that was not posted is kept as posted empty: the respondent
-    saw it (with its default, if it has one) and left it so."""
+    saw it (with its default, if it has one) and left it so. `counts` are the repetitions
+    the page was shown with."""
     raw = dict(draft.raw)
-    for name in page_posted_names(draft.survey_version.survey, index):
+    for name in page_posted_names(draft.survey_version.survey, index, counts):
         raw[name] = formdata.getlist(name)
+    draft.raw = raw
+
+
+def change_repetitions(
+    draft: Draft, repeat: Question, count: int, remove: int | None = None
+) -> None:
+    """Add a repetition to `repeat` (which has `count`), or remove repetition `remove`:
+    what was typed in the later ones moves up, so nothing typed is lost but the removed."""
+    raw = dict(draft.raw)
+    if remove is None:
+        raw[repeat.name] = [str(min(count + 1, repeat.max_count))]
+    else:
+        names = [n for inner in repeat.questions for n in inner.names]
+        for i in range(remove, count):
+            for name in names:
+                following = raw.get(repeat_field(repeat.name, i + 1, name))
+                if i + 1 < count and following is not None:
+                    raw[repeat_field(repeat.name, i, name)] = following
+                else:
+                    raw.pop(repeat_field(repeat.name, i, name), None)
+        raw[repeat.name] = [str(max(count - 1, repeat.min_count))]
     draft.raw = raw
 
 

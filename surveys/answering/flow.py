@@ -97,8 +97,20 @@ def _render(
     status: int = 200,
 ):
     survey = sitting.survey
+    page_slots = list(walk.slots(survey, index, state.counts))
+    repetitions = {
+        q.name: [
+            [slot.shown for slot in page_slots if slot.repeat == q.name and slot.index == i]
+            for i in range(state.counts[q.name])
+        ]
+        for q in survey.pages[index].questions
+        if q.is_repeat
+    }
     return render_template(
         "survey/page.html",
+        shown=[slot.shown for slot in page_slots],
+        repetitions=repetitions,
+        repeat_buttons=checks.repeat_actions(survey, index, state.counts),
         definition=survey,
         action=sitting.page_url(index),
         page=survey.pages[index],
@@ -146,16 +158,26 @@ def take(sitting: Sitting):
     furthest = sitting.draft.furthest_page if sitting.draft else 0
     if not 0 <= index <= furthest:
         abort(400)
-    formdata, cleaned = checks.without_control_characters(survey, index, request.form)
-    # The survey as the page was shown: what it offered, what it asked.
+    # The survey as the page was shown: what it offered, asked and repeated.
     before = walk.walk(survey, sitting.draft.raw if sitting.draft else {}, locale, False)
-    if checks.tampering(survey, index, formdata, locale, before.options):
+    formdata, cleaned = checks.without_control_characters(
+        survey, index, request.form, before.counts
+    )
+    if checks.tampering(survey, index, formdata, locale, before):
         abort(400)
     draft = sitting.draft or sitting.start_draft()
 
-    drafts.save_page(draft, index, formdata)
+    drafts.save_page(draft, index, formdata, before.counts)
     draft.locale = locale
     action = formdata.get("action", "next")
+    if action.startswith((checks.ADD, checks.REMOVE)):
+        # Add or remove a repetition: what was typed is kept, unchecked, as with Back.
+        _, name, *position = action.split(":")
+        repeat = survey.question(name)
+        removed = int(position[0]) if position else None
+        drafts.change_repetitions(draft, repeat, before.counts[name], removed)
+        db.session.commit()
+        return redirect(sitting.page_url(index) + f"#q-{name}")
     if action.startswith(checks.SWITCH_LANGUAGE):
         # The switcher posts the page, so what was typed is kept, unchecked, as with Back.
         session["lang"] = draft.locale = action.removeprefix(checks.SWITCH_LANGUAGE)
@@ -167,10 +189,10 @@ def take(sitting: Sitting):
         return redirect(sitting.page_url(index if previous is None else previous))
 
     state = walk.walk(survey, draft.raw, locale, True)
-    on_page = set(walk.page_field_names(survey, index))
+    on_page = set(walk.page_field_names(survey, index, state.counts))
     # A question that an answer on this same page has just made relevant was never shown:
     # show the page again with it (and no error on it yet) rather than skip past it.
-    questions = {q.name for q in survey.pages[index].questions} & on_page
+    questions = {slot.name for slot in walk.slots(survey, index, state.counts)} & on_page
     revealed = {n for n in questions if n in state.relevant and n not in before.relevant}
     page_errors = {name: state.errors[name] for name in on_page - revealed if name in state.errors}
     for name in revealed:
@@ -197,8 +219,7 @@ def take(sitting: Sitting):
     if wrong_page is not None:
         # An earlier answer no longer fits (say a constraint naming a changed answer).
         db.session.commit()
-        names = walk.page_field_names(survey, wrong_page)
-        errors = {n: e for n, e in state.errors.items() if n in names}
+        errors = {n: e for n, e in state.errors.items() if state.error_pages[n] == wrong_page}
         return _render(sitting, state, wrong_page, errors=errors, status=422)
     try:
         response = drafts.submit(draft, state.answers, sitting.participant_id)

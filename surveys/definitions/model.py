@@ -75,6 +75,12 @@ class Question:
     read_only: bool = False
     # Which choices a select offers, given earlier answers: true for the choices kept.
     choice_filter: str | None = None
+    # A repeat's questions, asked once per repetition, and how many repetitions: a fixed
+    # number (an expression, `repeat_count`), else as many as the respondent adds.
+    questions: tuple[Question, ...] = ()
+    repeat_count: str | None = None
+    min_count: int = 0
+    max_count: int = 0
     # The question as stored, for code that still reads the JSON (and for `to_json`).
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -89,6 +95,10 @@ class Question:
         return (self.name, self.other_name) if self.other_name else (self.name,)
 
     @property
+    def is_repeat(self) -> bool:
+        return self.type == "repeat"
+
+    @property
     def is_calculated(self) -> bool:
         """A `calculate` question: its value comes from its calculation, never from a page."""
         return self.calculation is not None
@@ -97,7 +107,7 @@ class Question:
     def is_posted(self) -> bool:
         """Whether a page posts this question's answer (a note, a calculation or a
         read-only question is shown, or not, but never sent)."""
-        return not (self.read_only or self.is_calculated or self.type == "note")
+        return not (self.read_only or self.is_calculated or self.type in ("note", "repeat"))
 
     @cached_property
     def relevance(self) -> Expression | None:
@@ -143,7 +153,12 @@ class Survey:
 
     @cached_property
     def _by_name(self) -> dict[str, Question]:
-        return {q.name: q for page in self.pages for q in page.questions}
+        return {
+            q.name: q
+            for page in self.pages
+            for top in page.questions
+            for q in (top, *top.questions)
+        }
 
     def question(self, name: str) -> Question:
         """The question called `name`; KeyError when there is none."""
@@ -227,8 +242,18 @@ def _question(q: Mapping[str, Any]) -> Question:
         default_is_expression=bool(q.get("default_is_expression")),
         read_only=bool(q.get("read_only")),
         choice_filter=q.get("choice_filter"),
+        questions=tuple(_question(inner) for inner in q.get("questions", ())),
+        repeat_count=q.get("repeat_count"),
+        min_count=int(q.get("min_count", 0)),
+        max_count=int(q.get("max_count", 0)),
         raw=q,
     )
+
+
+def repeat_field(repeat: str, index: int, name: str) -> str:
+    """The form field (and draft key) of question `name` in repetition `index` (0-based)
+    of `repeat`: `projects-0-role`. A '-' is in no question name, so it cannot clash."""
+    return f"{repeat}-{index}-{name}"
 
 
 def content_hash(definition: Mapping[str, Any]) -> str:

@@ -29,6 +29,8 @@ class QuestionType:
     is_number: bool = False
     # The answer comes from `calculation:`, never from the respondent: nothing is shown.
     is_calculated: bool = False
+    # A group of questions asked once per repetition; its answer is a list of objects.
+    is_repeat: bool = False
 
 
 QUESTION_TYPES: dict[str, QuestionType] = {
@@ -47,6 +49,7 @@ QUESTION_TYPES: dict[str, QuestionType] = {
         QuestionType("note", is_note=True),
         # Its privacy is the strictest of the questions its calculation reads (validator).
         QuestionType("calculate", is_calculated=True),
+        QuestionType("repeat", is_repeat=True),
     )
 }
 

@@ -14,15 +14,27 @@ def texts(definition: dict[str, Any]) -> Iterator[tuple[str, dict[str, str]]]:
         yield "survey description", definition["description"]
     for page in definition["pages"]:
         yield f"page {page['name']!r} title", page["title"]
-        for question in page["questions"]:
+        for question in _with_inner(page["questions"]):
             for key in ("label", "hint", "constraint_message", "required_message"):
                 if question.get(key):
                     yield f"question {question['name']!r} {key}", question[key]
-    used = {q["list"] for page in definition["pages"] for q in page["questions"] if q["list"]}
+    used = {
+        q["list"]
+        for page in definition["pages"]
+        for q in _with_inner(page["questions"])
+        if q["list"]
+    }
     for list_name, choices in definition["choices"].items():
         if list_name in used:
             for choice in choices:
                 yield f"choice {list_name}/{choice['code']}", choice["label"]
+
+
+def _with_inner(questions: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Each question, a repeat followed by its own questions."""
+    for question in questions:
+        yield question
+        yield from question.get("questions", ())
 
 
 @dataclass(frozen=True)

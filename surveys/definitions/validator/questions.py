@@ -37,6 +37,10 @@ QUESTION_KEYS = {
     "read_only",
     "choice_filter",
     "required_message",
+    "questions",
+    "repeat_count",
+    "min_count",
+    "max_count",
 }
 APPEARANCES = ("dropdown",)
 # A select_one with more choices than this is shown as a drop-down list, not radio buttons.
@@ -48,6 +52,7 @@ EXPRESSION_KEYS = (
     "calculation",
     "default",
     "choice_filter",
+    "repeat_count",
     "label",
     "hint",
     "constraint_message",
@@ -81,6 +86,11 @@ class NormalisedQuestion(TypedDict):
     read_only: NotRequired[bool]
     choice_filter: NotRequired[str]
     required_message: NotRequired[dict[str, str]]
+    # A repeat's questions and counts.
+    questions: NotRequired[list[NormalisedQuestion]]
+    repeat_count: NotRequired[str]
+    min_count: NotRequired[int]
+    max_count: NotRequired[int]
 
 
 class NormalisedPage(TypedDict):
@@ -99,6 +109,9 @@ class CheckedQuestion:
     # Whether the author gave `privacy:` (a calculation without one takes the strictest
     # class of what it reads).
     privacy_given: bool = False
+    # The repeat the question is asked in, if any; and a repeat's own questions.
+    repeat: str | None = None
+    inner: tuple[CheckedQuestion, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,7 +161,8 @@ def check_pages(context: Context, pages: object, parent: Node, lists: ChoiceList
             )
             if q is not None
         ]
-        every_question.extend(checked)
+        for c in checked:
+            every_question.extend((c, *c.inner))
         normalised.append(
             {
                 "name": str(name),
@@ -167,6 +181,7 @@ def _question(
     lists: ChoiceLists,
     names: set[str],
     siblings: list[object],
+    repeat: str | None = None,
 ) -> CheckedQuestion | None:
     if not isinstance(node, dict):
         context.problem(
@@ -234,6 +249,19 @@ def _question(
         names.add(name + OTHER_SUFFIX)
 
     is_note = qtype is not None and qtype.is_note
+    is_repeat = qtype is not None and qtype.is_repeat
+    if is_repeat and repeat is not None:
+        context.problem(place, "a repeat cannot be inside another repeat", yaml_line(node, "type"))
+    if repeat is not None and node.get("privacy", qtype.default_privacy if qtype else None) == (
+        "quasi_identifier"
+    ):
+        context.problem(
+            place,
+            "a quasi-identifier inside a repeat cannot be anonymised yet (the exports do not "
+            "know how to count a person's several answers); give it privacy: sensitive or "
+            "none, or ask it outside the repeat",
+            yaml_line(node, "privacy") if "privacy" in node else yaml_line(node),
+        )
     is_calculated = qtype is not None and qtype.is_calculated
     if is_calculated:
         _not_on_calculate(context, node, place)
@@ -287,6 +315,12 @@ def _question(
             place, "calculation only applies to type calculate", yaml_line(node, "calculation")
         )
     read_only = context.flag(node, "read_only", place)
+    if read_only and ("default" not in node or other):
+        context.problem(
+            place,
+            "a read-only question shows its default: it needs one, and no 'other' box",
+            yaml_line(node, "read_only"),
+        )
     if read_only and (required or is_note or is_calculated):
         context.problem(
             place,
@@ -334,7 +368,79 @@ def _question(
             )
         question["required_message"] = context.text(node, "required_message", place, required=False)
     lines = {key: yaml_line(node, key) for key in EXPRESSION_KEYS if key in node}
-    return CheckedQuestion(question, lines, privacy_given="privacy" in node)
+    inner: tuple[CheckedQuestion, ...] = ()
+    if is_repeat:
+        inner = _repeat(context, node, question, place, lists, names)
+    elif any(key in node for key in REPEAT_KEYS):
+        key = next(key for key in REPEAT_KEYS if key in node)
+        context.problem(place, f"{key} only applies to a repeat", yaml_line(node, key))
+    return CheckedQuestion(
+        question, lines, privacy_given="privacy" in node, repeat=repeat, inner=inner
+    )
+
+
+REPEAT_KEYS = ("questions", "repeat_count", "min_count", "max_count")
+# Repetitions one respondent may add: enough for a career, few enough for one page.
+MAX_REPETITIONS = 50
+DEFAULT_MAX_REPETITIONS = 20
+
+
+def _repeat(
+    context: Context,
+    node: Node,
+    question: NormalisedQuestion,
+    place: str,
+    lists: ChoiceLists,
+    names: set[str],
+) -> tuple[CheckedQuestion, ...]:
+    """A repeat's questions (asked once per repetition) and how many repetitions."""
+    for key in ("required", "constraint", "default", "read_only", "other", "choice_filter"):
+        if key in node:
+            context.problem(place, f"{key} does not apply to a repeat", yaml_line(node, key))
+    inner_nodes = node.get("questions")
+    if not isinstance(inner_nodes, list) or not inner_nodes:
+        context.problem(place, "a repeat needs a non-empty list of questions", yaml_line(node))
+        inner_nodes = []
+    inner = tuple(
+        checked
+        for i, inner_node in enumerate(inner_nodes)
+        if (
+            checked := _question(
+                context, inner_node, i, place, lists, names, inner_nodes, repeat=question["name"]
+            )
+        )
+        is not None
+    )
+    question["questions"] = [c.question for c in inner]
+    counts = {}
+    for key, default in (("min_count", 0), ("max_count", DEFAULT_MAX_REPETITIONS)):
+        value = node.get(key, default)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not 0 <= value <= MAX_REPETITIONS
+        ):
+            context.problem(
+                place,
+                f"{key} must be a whole number from 0 to {MAX_REPETITIONS}",
+                yaml_line(node, key),
+            )
+            value = default
+        counts[key] = value
+    if counts["min_count"] > counts["max_count"] or counts["max_count"] == 0:
+        context.problem(
+            place,
+            "max_count must be at least 1 and at least min_count",
+            yaml_line(node, "max_count"),
+        )
+    question["min_count"], question["max_count"] = counts["min_count"], counts["max_count"]
+    if "repeat_count" in node:
+        count = context.expression(
+            node["repeat_count"], place, yaml_line(node, "repeat_count"), "repeat_count"
+        )
+        if count is not None:
+            question["repeat_count"] = count
+    return inner
 
 
 def _not_on_calculate(context: Context, node: Node, place: str) -> None:
