@@ -119,6 +119,7 @@ def submit(draft: Draft, answers: dict[str, Any], participant_id: int | None = N
     the same draft, even a concurrent one, fails on that constraint instead of storing twice.
     """
     survey_version = db.session.get(SurveyVersion, draft.survey_version_id)
+    assert survey_version is not None, "versions are never deleted while a draft names them"
     response = Response(
         survey_version_id=draft.survey_version_id,
         locale=draft.locale,
