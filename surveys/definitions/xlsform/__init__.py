@@ -4,15 +4,19 @@ The import runs in stages, a module each: `reading` opens the workbook safely an
 sheets as rows; `columns` says what each header means and `languages` which language each
 text is in; `settings` reads the survey's id, title and version; `questions` walks the
 survey sheet into pages of questions, with `types` saying which XLSForm types are ours;
-`choices` reads the choice lists; `references` renames questions to our names and rewrites
-expressions to match; `converting` builds our definition and `writing` writes it as YAML.
+`choices` reads the choice lists and their filter columns; `references` renames questions
+to our names and rewrites expressions and piped texts to match (`xpath` reads expressions
+as pyxform does); `converting` builds our definition and `writing` writes it as YAML.
 `placing` then checks the YAML with our own validator and reports each of its problems at
 the sheet, row and column to fix, as `messages` does for every other problem.
 
-Things our surveys cannot do (repeats, calculations, GPS, media, choice filters, form
-metadata, ...) are errors; with `skip_unsupported` each becomes a warning and its row is
-left out. A repeat is left out with everything inside it: its questions only make sense
-once per repetition.
+Calculations, choice filters, defaults, read-only questions, required messages and answers
+shown in texts (${name}) become the same keys of our YAML. Things our surveys cannot do
+(repeats, GPS, media, external choices, form metadata, ODK functions our expressions lack,
+...) are errors; with `skip_unsupported` each becomes a warning and its row is left out. A
+repeat is left out with everything inside it: its questions only make sense once per
+repetition. A text missing in one language is shown in the default language, with a
+warning, as pyxform does.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from pathlib import Path
 
 from .choices import read_choices
 from .converting import build_definition
-from .languages import resolve_languages
+from .languages import Translations, resolve_languages
 from .messages import ImportResult, Message, Report
 from .placing import Places, validate
 from .questions import read_survey
@@ -48,17 +52,22 @@ def import_xlsform(
     sheets = workbook.sheets
     settings = read_settings(sheets.get("settings"))
     languages = resolve_languages(sheets, settings, report)
-    survey = read_survey(sheets["survey"], report)
+    translations = Translations(languages, report)
+    survey = read_survey(sheets["survey"], report, translations)
     places = Places(report.file)
-    choices = read_choices(sheets.get("choices"), survey.pages, languages, report, places)
+    choices = read_choices(
+        sheets.get("choices"), survey.pages, translations, settings, report, places
+    )
+    translations.warn_missing()
     renamed = rename_questions(survey.pages, report)
+    expressions = Expressions(renamed, survey.skipped, report, choices.columns)
     data = build_definition(
         identify(settings, path, survey_id, report),
         survey.pages,
         choices.lists,
         source=path.name,
         languages=languages,
-        expressions=Expressions(renamed, survey.skipped, report),
+        expressions=expressions,
         report=report,
         places=places,
     )
@@ -71,6 +80,7 @@ def import_xlsform(
         id_given=survey_id is not None,
         has_pages=bool(data["pages"]),
         refused_lists=choices.refused,
+        said=expressions.said,
     )
     result.problems = report.sorted_problems()
     result.warnings = report.sorted_warnings()

@@ -41,39 +41,43 @@ TRANSLATABLE = {
 }
 MEDIA = {"image", "big-image", "audio", "video"}
 # The texts a question imports, each in the languages its columns name.
-QUESTION_TEXTS = ("label", "hint", "constraint_message")
+QUESTION_TEXTS = ("label", "hint", "constraint_message", "required_message")
 SURVEY_COLUMNS = {
     "type",
     "name",
     "label",
     "hint",
     "required",
+    "required_message",
     "relevant",
     "constraint",
     "constraint_message",
     "appearance",
+    "calculation",
+    "choice_filter",
+    "default",
+    "read_only",
+    "trigger",
 }
 # Columns that change what a question does in a way we cannot: a row using one is
-# unsupported (read_only only when it is true).
-UNSUPPORTED_COLUMNS = {
-    "choice_filter",
-    "calculation",
-    "repeat_count",
-    "default",
-    "trigger",
-    "read_only",
-    "save_to",
-}
+# unsupported. (A calculation on a question that is not a calculate, and a read_only that
+# is a condition, are unsupported too: questions.py says so.)
+UNSUPPORTED_COLUMNS = {"repeat_count", "save_to"}
 # Columns we can do without: each is left out, with one warning for the column.
 IGNORED_COLUMNS = {
-    "required_message": "Pathways shows its own message for an unanswered required question",
     "guidance_hint": "guidance hints are not shown",
     "parameters": "question parameters are not supported",
     "autoplay": "media are not supported",
     **dict.fromkeys(MEDIA, "media are not supported"),
 }
 CHOICE_COLUMNS = {"list_name", "name", "label"}
-SETTINGS_COLUMNS = {"form_title", "form_id", "default_language", "version"}
+SETTINGS_COLUMNS = {
+    "form_title",
+    "form_id",
+    "default_language",
+    "version",
+    "allow_choice_duplicates",
+}
 
 
 def _snake(text: str) -> str:
@@ -172,6 +176,16 @@ class Sheet:
             if value is not None:
                 texts[code], headers[code] = value, header
         return texts, headers
+
+    def languages_of(self, name: str) -> list[str]:
+        """The languages in which some row of the sheet gives the text `name`."""
+        return [
+            code
+            for (key, code), headers in self.keys.items()
+            if key == name
+            and code is not None
+            and any(row.get(header) for row in self.rows for header in headers)
+        ]
 
     def headers_used(self, row: dict[str, str]) -> dict[str, str]:
         """Field -> the header of its first column with a value in this row."""

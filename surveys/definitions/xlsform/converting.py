@@ -1,12 +1,14 @@
 """The imported rows as our definition: the survey's id, title and languages, a page for
-each group (or run of questions outside groups), each question with its type, texts and
-expressions in our names, and the choice lists the questions use. Each page and question is
-placed at its row, for the validator's problems."""
+each group (or run of questions outside groups), each question with its type, texts,
+expressions, default and choice filter in our names, and the choice lists the questions
+use, each choice with its filter columns. Each page and question is placed at its row, for
+the validator's problems."""
 
 from __future__ import annotations
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from .choices import Choice
 from .columns import QUESTION_TEXTS
 from .languages import Languages
 from .messages import Report
@@ -15,7 +17,7 @@ from .placing import Places
 from .questions import Page, Question
 from .references import Expressions
 from .settings import Identity
-from .writing import text_node
+from .writing import code_node, text_node
 
 # Appearances that make a select_one a dropdown.
 DROPDOWN_APPEARANCES = {"minimal", "autocomplete"}
@@ -24,7 +26,7 @@ DROPDOWN_APPEARANCES = {"minimal", "autocomplete"}
 def build_definition(
     identity: Identity,
     pages: list[Page],
-    choice_lists: dict[str, list[CommentedMap]],
+    choice_lists: dict[str, list[Choice]],
     *,
     source: str,
     languages: Languages,
@@ -54,7 +56,7 @@ class _Builder:
         self,
         identity: Identity,
         pages: list[Page],
-        choice_lists: dict[str, list[CommentedMap]],
+        choice_lists: dict[str, list[Choice]],
         source: str,
     ) -> CommentedMap:
         default = self.languages.default
@@ -100,7 +102,10 @@ class _Builder:
             if group is None:
                 node["title"] = self.text({self.languages.default: title})
             elif group.label:
-                node["title"] = self.text(group.label)
+                label = self.expressions.texts(
+                    group.label, group.label_headers, "label", "survey", group.row
+                )
+                node["title"] = self.text(label)
                 self.used_languages.update(group.label)
             else:
                 made = (group.raw_name or name).replace("_", " ").strip().capitalize()
@@ -123,10 +128,12 @@ class _Builder:
         node["name"] = question.name
         node["type"] = f"{kind.name} {our_name(kind.list_name)}" if kind.list_name else kind.name
         for key in ("label", "hint"):
-            if question.texts[key] or key == "label":
-                node[key] = self.text(question.texts[key])
+            if question.texts[key] or (key == "label" and kind.name != "calculate"):
+                node[key] = self.texts(question, key)
         if question.required:
             node["required"] = True
+            if question.texts["required_message"]:
+                node["required_message"] = self.texts(question, "required_message")
         relevants = []
         for group in question.groups:
             relevant = self.expressions.group_relevant(group)
@@ -143,7 +150,24 @@ class _Builder:
         if constraint:
             node["constraint"] = constraint
             if question.texts["constraint_message"]:
-                node["constraint_message"] = self.text(question.texts["constraint_message"])
+                node["constraint_message"] = self.texts(question, "constraint_message")
+        calculation = self.expressions.rewrite(question.calculation, "calculation", question.row)
+        if calculation:
+            node["calculation"] = calculation
+        choice_filter = self.expressions.rewrite(
+            question.choice_filter, "choice_filter", question.row, kind.list_name
+        )
+        if choice_filter:
+            node["choice_filter"] = choice_filter
+        default = question.default
+        if default is not None and default.expression and default.rewrite:
+            text = self.expressions.rewrite((default.text, default.header), "default", question.row)
+            if text:
+                node["default"] = text
+        elif default is not None:
+            node["default"] = code_node(default.text)
+        if question.read_only:
+            node["read_only"] = True
         if kind.other:
             node["other"] = True
         appearance = set((question.appearance or "").split())
@@ -152,16 +176,37 @@ class _Builder:
         self.places.add(f"question {question.name!r}", "survey", question.row, question.headers)
         return node
 
-    def choices(
-        self, pages: list[Page], choice_lists: dict[str, list[CommentedMap]]
-    ) -> CommentedMap:
+    def texts(self, question: Question, key: str) -> CommentedMap:
+        """A text of the question, the answers it shows in our names."""
+        texts = self.expressions.texts(
+            question.texts[key], question.text_headers[key], key, "survey", question.row
+        )
+        return self.text(texts)
+
+    def choices(self, pages: list[Page], choice_lists: dict[str, list[Choice]]) -> CommentedMap:
         """The choice lists that questions still on `pages` use, under our names."""
         used = {q.type.list_name for p in pages for q in p.questions if q.type.list_name}
         node = CommentedMap()
         for list_name, choices in choice_lists.items():
             if list_name not in used:
                 continue
-            node[our_name(list_name)] = CommentedSeq(choices)
+            columns = self.expressions.columns.get(list_name)
+            copies = columns.copies if columns else []
+            items = CommentedSeq()
             for choice in choices:
-                self.used_languages.update(choice["label"])
+                item = CommentedMap()
+                item["code"] = code_node(choice.code)
+                label = self.expressions.texts(
+                    choice.label, choice.label_headers, "label", "choices", choice.row
+                )
+                item["label"] = self.text(label)
+                values = choice.filter(copies)
+                if values:
+                    item["filter"] = CommentedMap(
+                        (column, code_node(value)) for column, value in values.items()
+                    )
+                    item["filter"].fa.set_flow_style()
+                items.append(item)
+                self.used_languages.update(choice.label)
+            node[our_name(list_name)] = items
         return node

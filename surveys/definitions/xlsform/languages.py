@@ -1,6 +1,7 @@
 """The languages of a form's texts: the language a column header or the default_language
 setting names ('Swahili (sw)', 'sw', 'Swahili', 'EN') as a Babel code, the survey's default
-language, and the order its languages are written in."""
+language, the order its languages are written in, and what a text missing in one of them
+becomes (pyxform's forgiveness: the form imports, with a warning)."""
 
 from __future__ import annotations
 
@@ -76,6 +77,90 @@ def resolve_languages(
         sheet.index()
     languages.order = list(dict.fromkeys([languages.default, *codes]))
     return languages
+
+
+class Translations:
+    """A row's texts in the survey's languages. A text that the row gives in some language
+    but not in another is shown in the default language there, as pyxform does, and
+    `surveys translations` lists it as missing; a text missing in the default language
+    itself is taken from the first language that has it. Each is a warning naming the
+    language and the rows (`warn_missing`, once every row is read), or the sheet when the
+    language has no such column at all."""
+
+    def __init__(self, languages: Languages, report: Report) -> None:
+        self.languages = languages
+        self.report = report
+        self.said: set[tuple[str, str, str]] = set()  # (sheet, key, language) said once
+        # (sheet, key, language missing, language used instead, header) -> rows
+        self.missing: dict[tuple[str, str, str, str, str], list[int]] = {}
+        self.given: dict[tuple[str, str], list[str]] = {}  # (sheet, key) -> its languages
+
+    def texts(
+        self, sheet: Sheet, row: dict[str, str], number: int, key: str
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """({code: text}, {code: header}) of the text `key`, in the default language too
+        whenever the row gives it in any language."""
+        texts, headers = sheet.texts(row, key)
+        if not texts:
+            return texts, headers
+        default = self.languages.default
+        if (sheet.name, key) not in self.given:  # the languages the sheet gives it in
+            self.given[sheet.name, key] = sheet.languages_of(key)
+        given = self.given[sheet.name, key]
+        order = [*self.languages.order, *texts]
+        source = next(code for code in order if code in texts)
+        for code in self.languages.order:
+            if code in texts:
+                continue
+            if code not in given:
+                self._sheet_warning(sheet, key, code, source)
+            else:
+                where = (sheet.name, key, code, source, sheet.cell(row, key, code)[1])
+                self.missing.setdefault(where, []).append(number)
+            if code == default:
+                texts[code], headers[code] = texts[source], headers[source]
+        return texts, headers
+
+    def warn_missing(self) -> None:
+        """One warning for each language a column leaves empty in rows that give the text
+        in another language."""
+        default = self.languages.default
+        for (sheet, key, code, source, header), rows in self.missing.items():
+            where = _rows(rows)
+            if code == default:
+                text = (
+                    f"{key} has no text in the default language {default!r} in {where}; "
+                    f"the {source!r} text is used there"
+                )
+            else:
+                text = f"{key} has no {code!r} text in {where}; the {default!r} text is shown there"
+            self.report.warn(text, sheet, column=header)
+
+    def _sheet_warning(self, sheet: Sheet, key: str, code: str, source: str) -> None:
+        if (sheet.name, key, code) in self.said:
+            return
+        self.said.add((sheet.name, key, code))
+        default = self.languages.default
+        if code == default:
+            text = (
+                f"no {key} in the default language {default!r}: each is taken from "
+                f"the first language that has it ({source!r})"
+            )
+        else:
+            text = f"no {key} in {code!r}: the {default!r} text is shown instead"
+        self.report.warn(text, sheet.name)
+
+
+def _rows(numbers: list[int]) -> str:
+    """[3, 4, 5, 9] as 'rows 3-5, 9'."""
+    runs: list[list[int]] = []
+    for number in sorted(set(numbers)):
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    text = ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+    return f"row {text}" if len(set(numbers)) == 1 else f"rows {text}"
 
 
 def language_code(label: str) -> tuple[str | None, str | None]:

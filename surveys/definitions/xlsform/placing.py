@@ -57,9 +57,11 @@ def validate(
     id_given: bool,
     has_pages: bool,
     refused_lists: set[str],
+    said: set[tuple[str, int, str]],
 ) -> dict[str, Any] | None:
     """Our own validator on the YAML as written, its problems placed in the workbook; the
-    normalised definition, or None when there are problems."""
+    normalised definition, or None when there are problems. `said` holds the references
+    (sheet, row, name) already said to be to a question left out."""
     data = YAML(typ="rt").load(yaml_text)
     definition, problems = check_definition(data, places.file)
     for problem in problems:
@@ -71,5 +73,11 @@ def validate(
             problem.message == f"unknown choice list {our_name(name)!r}" for name in refused_lists
         ):
             continue  # said already: each of its choices is a problem
-        report.problems.append(places.placed(problem.place, problem.message))
+        placed = places.placed(problem.place, problem.message)
+        if any(
+            (placed.sheet, placed.row) == (sheet, row) and f"${{{ref}}}" in problem.message
+            for sheet, row, ref in said
+        ):
+            continue  # said already: the question it refers to is not imported
+        report.problems.append(placed)
     return definition

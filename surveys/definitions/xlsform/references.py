@@ -1,16 +1,20 @@
-"""Questions renamed to our names, and the expressions that refer to them rewritten to
-match: a reference to a question that is not imported is a problem saying why it is not,
-and an expression outside our subset is a problem naming its cell."""
+"""Questions renamed to our names, and the expressions and texts that refer to them
+rewritten to match: a reference to a question that is not imported is a problem saying why
+it is not, and an expression outside our subset is a problem naming its cell. A choice
+filter's bare names are the columns of the choices sheet, renamed as its columns are."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ...vocabulary import OTHER_SUFFIX
 from ..expressions import ExpressionError, parse
+from .choices import ListColumns
 from .messages import Report
 from .names import REFERENCE, our_name
 from .questions import Group, Page, Question, Source
+from .xpath import bare_names, rename_bare_names
 
 
 def rename_questions(pages: list[Page], report: Report) -> dict[str, str]:
@@ -51,50 +55,105 @@ def rename_questions(pages: list[Page], report: Report) -> dict[str, str]:
 
 
 class Expressions:
-    """Expressions of the survey sheet in our names."""
+    """Expressions and texts of the survey in our names."""
 
-    def __init__(self, renamed: dict[str, str], skipped: dict[str, str], report: Report) -> None:
+    def __init__(
+        self,
+        renamed: dict[str, str],
+        skipped: dict[str, str],
+        report: Report,
+        columns: dict[str, ListColumns] | None = None,
+    ) -> None:
         self.renamed = renamed
         self.skipped = skipped
         self.report = report
+        self.columns = columns or {}  # XLSForm list name -> the columns of its choices
         self.groups: dict[int, str | None] = {}  # group row -> its relevant, rewritten once
+        # (sheet, row, reference) said already: the validator need not say it again.
+        self.said: set[tuple[str, int, str]] = set()
 
     def group_relevant(self, group: Group) -> str | None:
         if group.row not in self.groups:
             self.groups[group.row] = self.rewrite(group.relevant, "relevant", group.row)
         return self.groups[group.row]
 
-    def rewrite(self, source: Source | None, key: str, row: int) -> str | None:
-        """The expression with our names, or None (and a problem) when it is not ours."""
+    def rewrite(
+        self, source: Source | None, key: str, row: int, list_name: str | None = None
+    ) -> str | None:
+        """The expression with our names, or None (and a problem) when it is not ours; a
+        `choice_filter` reads the columns of `list_name`."""
         if source is None:
             return None
         text, header = source
         bad = False
 
-        def rename(match: re.Match[str]) -> str:
+        def problem(message: str) -> None:
             nonlocal bad
-            ref = match.group(1)
-            if ref in self.renamed:
-                return f"${{{self.renamed[ref]}}}"
-            why = self.skipped.get(ref)
-            if why:
-                self.report.problem(
-                    f"{key} refers to ${{{ref}}}, which is not imported ({why})",
-                    "survey",
-                    row,
-                    header,
-                )
-            else:
-                self.report.problem(
-                    f"{key} refers to ${{{ref}}}, no question", "survey", row, header
-                )
+            self.report.problem(message, "survey", row, header)
             bad = True
-            return match.group(0)
 
-        rewritten = REFERENCE.sub(rename, text)
+        rewritten = REFERENCE.sub(self._renamer(key, "survey", row, problem), text)
+        if key == "choice_filter" and not bad:
+            rewritten = self._columns(rewritten, text, list_name or "", problem)
         try:
             parse(rewritten)
         except ExpressionError as error:
             self.report.problem(f"{key} {text!r}: {error}", "survey", row, header)
             return None
         return None if bad else rewritten
+
+    def texts(
+        self, texts: dict[str, str], headers: dict[str, str], key: str, sheet: str, row: int
+    ) -> dict[str, str]:
+        """Texts with the answers they show (${name}) in our names. A reference to a
+        question left out is a problem here; one to no question at all, the validator's."""
+        rewritten = {}
+        for code, text in texts.items():
+
+            def problem(message: str, header: str = headers[code]) -> None:
+                self.report.problem(message, sheet, row, header)
+
+            rewritten[code] = REFERENCE.sub(self._renamer(key, sheet, row, problem), text)
+        return rewritten
+
+    def _renamer(
+        self, key: str, sheet: str, row: int, problem: Callable[[str], None]
+    ) -> Callable[[re.Match[str]], str]:
+        def rename(match: re.Match[str]) -> str:
+            ref = match.group(1)
+            if ref in self.renamed:
+                return f"${{{self.renamed[ref]}}}"
+            why = self.skipped.get(ref)
+            if why:
+                problem(f"{key} refers to ${{{ref}}}, which is not imported ({why})")
+                self.said.add((sheet, row, ref))
+            elif key not in TEXT_KEYS:
+                problem(f"{key} refers to ${{{ref}}}, no question")
+            return match.group(0)
+
+        return rename
+
+    def _columns(
+        self, rewritten: str, text: str, list_name: str, problem: Callable[[str], None]
+    ) -> str:
+        """A choice filter's bare names as the columns of its list are named in our YAML;
+        when the list kept duplicated choices once, each copy of their columns is tried."""
+        columns = self.columns.get(list_name, ListColumns())
+        for name in bare_names(rewritten):
+            if name != "name" and name not in columns.names:
+                have = ", ".join(sorted(set(columns.names.values()))) or "none"
+                problem(
+                    f"choice_filter {text!r} reads {name!r}, which is no column of the "
+                    f"choices of list {list_name!r} (its columns: {have}); to compare "
+                    f"with the text, write it in quotes: '{name}'"
+                )
+                return rewritten
+        first = rename_bare_names(rewritten, columns.names)
+        if not columns.copies:
+            return first
+        tries = [first, *(rename_bare_names(first, copy) for copy in columns.copies)]
+        return " or ".join(f"({each})" for each in tries)
+
+
+# The texts a question shows: a reference in one to no question is the validator's to say.
+TEXT_KEYS = {"label", "hint", "constraint_message", "required_message"}

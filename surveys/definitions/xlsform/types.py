@@ -1,9 +1,9 @@
 """XLSForm question types as ours, read with pyxform's own tables of types and aliases.
 
 A type is a question of one of our types (text, integer, decimal, date, note, consent,
-select_one, select_multiple), the begin or end of a group or repeat, unsupported (in
-XLSForm but not something our surveys can do: repeats, calculations, GPS, media, external
-or rank selects, choices from a previous answer, form metadata) or unknown (a typo).
+calculate, select_one, select_multiple), the begin or end of a group or repeat, unsupported
+(in XLSForm but not something our surveys can do: repeats, GPS, media, external or rank
+selects, choices from a previous answer, form metadata) or unknown (a typo).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ OUR_TYPES = {
     "date": "date",
     "note": "note",
     "acknowledge": "consent",
+    "calculate": "calculate",  # and its alias 'hidden'
 }
 BIND_TYPES = {"string": "text", "int": "integer", "decimal": "decimal", "date": "date"}
 # In pyxform's type table, but only as the inner form of select_one_external.
@@ -40,7 +41,7 @@ class RowType:
     list_name: str | None = None
     other: bool = False
     constraint: str | None = None  # implied by the type, e.g. phone number
-    why: str | None = None  # for an unknown type, when more can be said
+    why: str | None = None  # for an unknown or unsupported type, when more can be said
 
 
 def parse_type(text: str) -> RowType:
@@ -59,10 +60,12 @@ def parse_type(text: str) -> RowType:
     if select:
         command = select.group("command").lower()
         list_name = select.group("list")
-        if command in from_file or "external" in command or "rank" in command:
-            return RowType("unsupported")
-        if list_name.startswith("${"):  # choices from a previous answer
-            return RowType("unsupported")
+        if command in from_file or "external" in command:
+            return RowType("unsupported", why=FROM_A_FILE)
+        if "rank" in command:
+            return RowType("unsupported", why="Pathways has no ranking question")
+        if list_name.startswith("${"):
+            return RowType("unsupported", why="its choices come from an earlier answer")
         multiple = select_aliases[command] != select_aliases["select_one"]
         return RowType(
             "question",
@@ -74,10 +77,10 @@ def parse_type(text: str) -> RowType:
     if text.lower() in select_aliases:
         return RowType("unknown", why=f"{text!r} needs a choice list: '{text} LIST_NAME'")
     if entry is None:
-        first = text.split()[0]
-        return RowType("unsupported" if first.lower() in type_table else "unknown")
+        first = type_table.get(text.split()[0].lower())
+        return RowType("unknown") if first is None else RowType("unsupported", why=_why(first))
     if text.lower() in NOT_TYPES:
-        return RowType("unsupported")
+        return RowType("unsupported", why=FROM_A_FILE)
     for pyxform_name, ours in OUR_TYPES.items():
         if entry == type_table[pyxform_name]:
             return RowType("question", name=ours)
@@ -88,7 +91,31 @@ def parse_type(text: str) -> RowType:
         and set(bind) <= {"type", "constraint"}
     ):  # e.g. 'phone number': text that must be digits
         return RowType("question", name=BIND_TYPES[bind["type"]], constraint=bind.get("constraint"))
-    return RowType("unsupported")
+    return RowType("unsupported", why=_why(entry))
+
+
+FROM_A_FILE = "its choices come from a file or an external list"
+
+
+def _why(entry: Mapping[str, Any]) -> str | None:
+    """Why Pathways cannot ask a question of a pyxform type, in a few words."""
+    bind = entry.get("bind", {})
+    control = entry.get("control", {})
+    if "jr:preload" in bind:
+        return "form metadata (device, user, times) is not collected"
+    if bind.get("type") in ("geopoint", "geotrace", "geoshape"):
+        return "Pathways records no locations"
+    if control.get("tag") == "upload" or bind.get("type") == "binary":
+        return "Pathways takes no photos, recordings or files"
+    if bind.get("type") in ("dateTime", "time"):
+        return "Pathways asks dates, not times"
+    if bind.get("type") == "barcode":
+        return "Pathways scans no barcodes"
+    if control.get("tag") == "range":
+        return "Pathways has no range question (an integer with a constraint asks the same)"
+    if not entry:
+        return FROM_A_FILE
+    return None
 
 
 def type_suggestion(text: str) -> str:
