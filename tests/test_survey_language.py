@@ -648,3 +648,66 @@ def test_a_read_only_default_that_does_not_fit_never_blocks_the_page(
     assert response.status_code == 200
     ((_, answers),) = responses_of("halves")
     assert answers == {"n": 5}
+
+
+LATER = """
+id: later
+version: 1
+public: true
+title: Later
+pages:
+  - name: one
+    title: One
+    questions:
+      - name: first_name
+        type: text
+        label: First name
+        privacy: identifier
+      - name: member
+        type: select_one yes_no
+        label: Member?
+      - name: since
+        type: integer
+        label: Since which year?
+        relevant: "${member} = 'yes'"
+        default: 2020
+        required: true
+        required_message: "Please say since when, ${first_name}."
+      - name: club
+        type: select_one clubs
+        label: Club
+        appearance: dropdown
+choices:
+  yes_no:
+    - {code: "yes", label: "Yes"}
+    - {code: "no", label: "No"}
+  clubs:
+    - {code: a, label: "${first_name}'s club"}
+    - {code: b, label: "Another club"}
+"""
+
+
+def test_a_question_made_relevant_later_starts_with_its_default(make_survey, respondent):
+    make_survey(LATER)
+    person = respondent("later")
+    person.open()
+    person.post(1, {"first_name": "Ana", "member": "yes"})
+    # Revealed by the answer: shown with its default, not empty.
+    assert person.page.select_one("#since")["value"] == "2020"
+    # Its required message shows the answer too.
+    response = person.post(1, {"first_name": "Ana", "member": "yes", "since": ""})
+    assert response.status_code == 422
+    assert person.errors()["since"] == "Please say since when, Ana."
+
+
+def test_piped_choice_labels_never_enter_the_process_wide_option_cache(make_survey, respondent):
+    from forms.types import _option_html
+
+    make_survey(LATER)
+    person = respondent("later")
+    person.open()
+    _option_html.cache_clear()
+    person.post(1, {"first_name": "Secret Name", "member": "no"}, action="lang:en")
+    person.open()
+    assert "Secret Name's club" in person.page.select_one("#club").get_text()
+    assert _option_html.cache_info().currsize == 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -18,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 from ..definitions.model import Question, repeat_field
 from ..extensions import db
 from ..models import Draft, Response, SurveyVersion
+from ..vocabulary import OTHER_SUFFIX
 from .walk import page_posted_names
 
 
@@ -79,14 +80,23 @@ def start_invitation_draft(
 
 
 def save_page(
-    draft: Draft, index: int, formdata: MultiDict, counts: Mapping[str, int] | None = None
+    draft: Draft,
+    index: int,
+    formdata: MultiDict,
+    counts: Mapping[str, int] | None = None,
+    shown: Collection[str] | None = None,
 ) -> None:
     """Keep what the respondent typed on this page, valid or not, so nothing is lost.
-    A question on the page that was not posted is kept as posted empty: the respondent
-    saw it (with its default, if it has one) and left it so. `counts` are the repetitions
-    the page was shown with."""
+
+    A question the page showed (`shown`: the slots asked when it was shown) that was not
+    posted is kept as posted empty: the respondent saw it, with its default if it has one,
+    and left it so. One the page did not show is left as it was, so that its default still
+    applies once an answer makes it relevant. `counts` are the repetitions it showed."""
     raw = dict(draft.raw)
     for name in page_posted_names(draft.survey_version.survey, index, counts):
+        base = name.removesuffix(OTHER_SUFFIX)
+        if shown is not None and name not in shown and base not in shown:
+            continue
         raw[name] = formdata.getlist(name)
     draft.raw = raw
 

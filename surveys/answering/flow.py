@@ -167,7 +167,7 @@ def take(sitting: Sitting):
         abort(400)
     draft = sitting.draft or sitting.start_draft()
 
-    drafts.save_page(draft, index, formdata, before.counts)
+    drafts.save_page(draft, index, formdata, before.counts, before.relevant)
     draft.locale = locale
     action = formdata.get("action", "next")
     if action.startswith((checks.ADD, checks.REMOVE)):

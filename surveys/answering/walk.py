@@ -241,7 +241,11 @@ class _Asker:
                 # cannot change it, so it is left unanswered rather than block the page.
                 field_.errors = []
                 return
-            self._error(name, list(field_.errors))
+            # A required or constraint message may show answers too (`${name}`).
+            field_.errors = [
+                evaluation.pipe(str(m), self.survey, scope, self.locale) for m in field_.errors
+            ]
+            self._error(name, field_.errors)
             return
         value = ftype.to_answer(field_.data) if not field_.process_errors else None
         if value is None:
@@ -319,7 +323,14 @@ def show_page(survey: Survey, state: Walk, index: int, locale: str) -> Any:
             field_.description = evaluation.pipe(field_.description, survey, answers, locale)
         choices = getattr(field_, "choices", None)
         if choices and any("${" in c.label for c in choices):
+            # A render_kw keeps the option out of CachedSelect's process-wide cache, which
+            # must never hold a respondent's answers.
             field_.choices = [
-                replace(c, label=evaluation.pipe(c.label, survey, answers, locale)) for c in choices
+                replace(
+                    c,
+                    label=evaluation.pipe(c.label, survey, answers, locale),
+                    render_kw={**c.render_kw, "data-piped": True},
+                )
+                for c in choices
             ]
     return form

@@ -73,6 +73,9 @@ def calculate(question: Question, answers: Mapping[str, Any], context: SurveyCon
         value = to_answer(parse(question.calculation).evaluate(answers, None, context))
     except ExpressionError:
         return None
+    if isinstance(value, list):
+        # A calculation's value is one value, as in XLSForm: several codes as "a b".
+        value = " ".join(value)
     return None if value == "" or value is None else value
 
 

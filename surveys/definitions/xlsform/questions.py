@@ -414,9 +414,12 @@ class _SurveyReader:
                     number,
                     self.sheet.cell(cells, "required")[1],
                 )
-            if question.default is None:
+            if question.default is None or question.type.other:
+                # Our read-only questions show their default and have no "other" box.
+                question.read_only = False
                 report.warn(
-                    "a read-only question without a default shows nothing and is never answered",
+                    "a read-only question needs a default to show, and no 'other' box; "
+                    "read_only left out",
                     "survey",
                     number,
                     header,
