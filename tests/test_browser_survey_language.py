@@ -104,3 +104,47 @@ def test_a_repeat_with_javascript_off_in_spanish(
         {"project": "Zulip", "role": "maintainer", "maintainer_years": 3, "project_upper": "#Zulip"}
     ]
     assert answers["mentor_list"] == [{"mentor_helped": "yes"}]
+
+
+def test_the_programme_history_example_in_chromium_english_then_spanish(
+    live_server, make_survey, new_context, screenshot, responses_of
+):
+    from tests.test_programme_history_example import EXAMPLE
+
+    make_survey(EXAMPLE.read_text(encoding="utf-8"), name="programme-history.yaml")
+    page = new_context(javascript=False).new_page()
+    page.goto(f"{live_server}/s/programme-history")
+    page.locator("#first_name").fill("Amina")
+    page.locator("#first_year").fill("2019")
+    page.get_by_label("Latin America").check()
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator("#q-region legend")).to_contain_text("Which part of Latin America?")
+    page.get_by_role("button", name="español").click()
+    expect(page.locator("#q-region legend")).to_contain_text("¿Qué parte de América Latina?")
+    page.get_by_label("América del Sur").check()
+    page.get_by_role("button", name="Siguiente").click()
+
+    expect(page.locator("h1")).to_have_text("Tus programas, Amina")
+    page.locator("#how_many_mentors").fill("1")
+    page.locator("#q-programmes_taken-0-programme").get_by_label("Outreachy").check()
+    page.locator("#q-programmes_taken-0-outcome").get_by_label("Lo terminé").check()
+    page.get_by_role("button", name="Añadir otra").click()
+    expect(page.locator("#q-programmes_taken .repetition")).to_have_count(2)
+    page.locator("#q-programmes_taken-1-programme").get_by_label("Mentoría LFX").check()
+    page.locator("#q-programmes_taken-1-outcome").get_by_label("Me retiré").check()
+    page.locator("#q-programmes_taken-0-would_recommend").get_by_label("Sí").check()
+    screenshot(page, "programme-history-repeat-es-nojs")
+    page.get_by_role("button", name="Siguiente").click()
+
+    expect(page.locator("#q-mentor_notes .repetition")).to_have_count(1)
+    expect(page.locator("#answered_on")).to_be_disabled()
+    page.get_by_label("Mucho").check()
+    page.get_by_role("button", name="Enviar").click()
+    expect(page.locator("h1")).to_contain_text("Gracias")
+
+    [(locale, answers)] = responses_of("programme-history")
+    assert locale == "es"
+    assert answers["region"] == "south_america"
+    assert [p["programme"] for p in answers["programmes_taken"]] == ["outreachy", "lfx"]
+    assert answers["programmes_taken"][0]["would_recommend"] == "yes"
+    assert answers["mentor_notes"] == [{"mentor_helped": "a_lot"}]
