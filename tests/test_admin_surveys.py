@@ -287,3 +287,25 @@ def test_an_analyst_cannot_see_or_publish_surveys(signed_in):
     token = csrf_of(analyst.get("/admin/").text)
     data = {"csrf_token": token, "yaml_text": WELCOME, "file_name": "welcome.yaml"}
     assert analyst.post("/admin/surveys/publish", data=data).status_code == 403
+
+
+def test_the_preview_shows_each_repeats_questions_and_each_questions_logic(app, signed_in):
+    admin = signed_in("admin")
+    example = BUNDLED / "examples" / "programme-history.yaml"
+    preview = upload(admin, "programme-history.yaml", example.read_bytes())
+    assert preview.status_code == 200
+    page = BeautifulSoup(preview.text, "html.parser")
+    inner = page.select_one("#q-outcome")
+    assert "in-repeat" in inner["class"]
+    assert "programmes_taken" in inner.get_text()
+    logic = {
+        row["id"]: {
+            dt.get_text(): dd.get_text() for dt, dd in zip(row.select("dt"), row.select("dd"))
+        }
+        for row in page.select("tr[id^='q-']")
+    }
+    assert logic["q-region"] == {"choice_filter": "continent = ${continent}"}
+    assert logic["q-years_since"]["calculation"].startswith("int(format-date(today()")
+    assert logic["q-mentor_notes"]["repeat_count"] == "${how_many_mentors}"
+    assert logic["q-programmes_taken"]["entries"] == "0–6"
+    assert logic["q-answered_on"] == {"default": "today()", "read_only": "true"}

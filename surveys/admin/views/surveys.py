@@ -32,7 +32,7 @@ from i18n import html_lang, language_name, localized, text_direction
 
 from ...audit_log import audit
 from ...definitions import read_definition
-from ...definitions.model import Survey, Texts, read_survey
+from ...definitions.model import Question, Survey, Texts, read_survey
 from ...definitions.translations import completeness
 from ...definitions.xlsform import import_xlsform
 from ...extensions import db
@@ -226,6 +226,10 @@ class PreviewQuestion:
     required: bool
     other: bool
     choices: list[tuple[str, str]]  # (code, label)
+    # What decides when and how it is asked, as written: ("relevant", "${a} = 'y'"), …
+    logic: list[tuple[str, str]] = field(default_factory=list)
+    # The repeat it is asked in, once per entry.
+    repeat: str | None = None
 
 
 @dataclass(frozen=True)
@@ -241,25 +245,50 @@ def preview_pages(survey: Survey, lang: str) -> list[PreviewPage]:
     def text(value: Texts) -> str:
         return localized(value, lang, survey.default_language)
 
+    def previewed(question: Question, repeat: str | None = None) -> PreviewQuestion:
+        choice_list = survey.choice_list(question)
+        choices = choice_list.choices if choice_list else ()
+        return PreviewQuestion(
+            name=question.name,
+            type=" ".join(filter(None, [question.type, question.list_name])),
+            label=text(question.label),
+            hint=text(question.hint),
+            required=question.required,
+            other=question.other,
+            choices=[(c.code, text(c.label)) for c in choices],
+            logic=_logic(question),
+            repeat=repeat,
+        )
+
     pages = []
     for page in survey.pages:
         questions = []
         for question in page.questions:
-            choice_list = survey.choice_list(question)
-            choices = choice_list.choices if choice_list else ()
-            questions.append(
-                PreviewQuestion(
-                    name=question.name,
-                    type=" ".join(filter(None, [question.type, question.list_name])),
-                    label=text(question.label),
-                    hint=text(question.hint),
-                    required=question.required,
-                    other=question.other,
-                    choices=[(c.code, text(c.label)) for c in choices],
-                )
-            )
+            questions.append(previewed(question))
+            questions.extend(previewed(inner, question.name) for inner in question.questions)
         pages.append(PreviewPage(page.name, text(page.title), questions))
     return pages
+
+
+def _logic(question: Question) -> list[tuple[str, str]]:
+    """The keys that decide when and how a question is asked, with what they say."""
+    logic = [
+        (key, value)
+        for key, value in (
+            ("relevant", question.relevant),
+            ("constraint", question.constraint),
+            ("calculation", question.calculation),
+            ("choice_filter", question.choice_filter),
+            ("default", question.default),
+            ("repeat_count", question.repeat_count),
+        )
+        if value is not None
+    ]
+    if question.read_only:
+        logic.append(("read_only", "true"))
+    if question.is_repeat and question.repeat_count is None:
+        logic.append(("entries", f"{question.min_count}–{question.max_count}"))
+    return logic
 
 
 def _render_preview(
