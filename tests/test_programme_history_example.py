@@ -29,8 +29,14 @@ def test_the_example_is_valid_and_fully_translated():
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("en", {"region": "Which part of Africa?", "outcome": "How did Outreachy end for you?"}),
-        ("es", {"region": "¿Qué parte de África?", "outcome": "¿Cómo terminó Outreachy para ti?"}),
+        (
+            "en",
+            {"region": "Which part of Africa?", "outcome": "How did LFX Mentorship end for you?"},
+        ),
+        (
+            "es",
+            {"region": "¿Qué parte de África?", "outcome": "¿Cómo terminó Mentoría LFX para ti?"},
+        ),
     ],
 )
 def test_the_example_filled_to_the_end(example, respondent, responses_of, language, words):
@@ -52,7 +58,7 @@ def test_the_example_filled_to_the_end(example, respondent, responses_of, langua
 
     # Page 2: the default of how many mentors, one programme entry to start with.
     assert person.page.select_one("#how_many_mentors")["value"] == "1"
-    entry = {"how_many_mentors": "2", "programmes_taken-0-programme": "outreachy"}
+    entry = {"how_many_mentors": "2", "programmes_taken-0-programme": "lfx"}
     entry["programmes_taken-0-outcome"] = "completed"
     person.post(2, entry, action="add:programmes_taken")
     person.open(f"/s/{example}?page=2")
@@ -64,7 +70,7 @@ def test_the_example_filled_to_the_end(example, respondent, responses_of, langua
         "programmes_taken-1-programme_other": "Hacktoberfest",
         "programmes_taken-1-outcome": "withdrew",
     }
-    # Completed Outreachy (saved with Add another): asked whether they would recommend it,
+    # Completed LFX (saved with Add another): asked whether they would recommend it,
     # in that entry only.
     assert "programmes_taken-0-would_recommend" in person.questions()
     assert "programmes_taken-1-would_recommend" not in person.questions()
@@ -89,10 +95,11 @@ def test_the_example_filled_to_the_end(example, respondent, responses_of, langua
     assert answers["answered_on"] == date.today().isoformat()
     assert answers["programmes_taken"] == [
         {
-            "programme": "outreachy",
+            "programme": "lfx",
             "outcome": "completed",
             "would_recommend": "yes",
-            "programme_summary": "Outreachy: completed",
+            # Calculated in the survey's default language, whatever the page's.
+            "programme_summary": "LFX Mentorship: completed",
         },
         {
             "programme": "other",

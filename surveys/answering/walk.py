@@ -220,7 +220,10 @@ class _Asker:
             return
         if question.is_calculated:
             # Worked out here, on every walk, from the answers before it: never shown.
-            calculated = evaluation.calculate(question, scope, self.context)
+            # In the survey's default language: a stored value must not depend on the
+            # language the page was read in (`jr:choice-name`); pages show it piped.
+            data_context = evaluation.SurveyContext(self.survey, self.survey.default_language)
+            calculated = evaluation.calculate(question, scope, data_context)
             if calculated is not None:
                 store[question.name] = calculated
             return
