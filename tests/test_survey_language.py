@@ -711,3 +711,17 @@ def test_piped_choice_labels_never_enter_the_process_wide_option_cache(make_surv
     person.open()
     assert "Secret Name's club" in person.page.select_one("#club").get_text()
     assert _option_html.cache_info().currsize == 0
+
+
+def test_filtered_choices_are_remembered_by_a_digest_never_by_the_answers(history, respondent):
+    from surveys.definitions import evaluation
+
+    evaluation._FILTERED.clear()
+    person = respondent(history)
+    person.open()
+    person.post(1, _first_page(person, country="BRA"))
+    assert _option_values(person, "region") == ["sao_paulo", "bahia"]
+    assert evaluation._FILTERED  # remembered ...
+    assert not any("BRA" in str(key) for key in evaluation._FILTERED)  # ... not as typed
+    person.post(1, _first_page(person, country="KEN", region="sao_paulo"))
+    assert _option_values(person, "region") == ["nairobi", "mombasa"]

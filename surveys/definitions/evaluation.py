@@ -13,6 +13,8 @@ counts as no value: the question is left unanswered rather than the page refused
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ from babel.dates import format_date
 
 from i18n import localized
 
-from .expressions import ExpressionError, parse, to_answer, to_text
+from .expressions import Expression, ExpressionError, parse, to_answer, to_text
 from .model import Choice, Question, Survey
 
 # `${name}` in a label, hint or choice label: the answer to `name`, shown in its place.
@@ -110,6 +112,10 @@ def allowed_codes(
     if question.choice_filter is None or choice_list is None:
         return None
     expression = parse(question.choice_filter)
+    key = _filter_key(survey, question, expression, answers, locale)
+    known = _FILTERED.get(key) if key is not None else None
+    if known is not None:
+        return set(known)
     kept = set()
     for choice in choice_list.choices:
         context = ChoiceContext(survey, locale, choice)
@@ -118,7 +124,32 @@ def allowed_codes(
                 kept.add(choice.code)
         except ExpressionError:
             continue
+    if key is not None:
+        if len(_FILTERED) >= _FILTERED_LIMIT:
+            _FILTERED.clear()
+        _FILTERED[key] = frozenset(kept)
     return kept
+
+
+# Filtered codes by (survey content, question, language, digest of the answers the filter
+# reads): a page is walked twice per POST, and a long list is tested choice by choice.
+# A digest, not the answers: this process-wide cache must not hold what people typed.
+_FILTERED: dict[tuple[str, str, str, str], frozenset[str]] = {}
+_FILTERED_LIMIT = 4096
+
+
+def _filter_key(
+    survey: Survey,
+    question: Question,
+    expression: Expression,
+    answers: Mapping[str, Any],
+    locale: str,
+) -> tuple[str, str, str, str] | None:
+    if not survey.key or "today(" in expression.source:
+        return None  # nothing to name the content by, or a result that changes by itself
+    read = [answers.get(name) for name in expression.references]
+    digest = hashlib.sha256(json.dumps(read, sort_keys=True, default=str).encode()).hexdigest()
+    return survey.key, question.name, locale, digest
 
 
 def pipe(text: str, survey: Survey, answers: Mapping[str, Any], locale: str) -> str:
