@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from surveys.definitions import read_definition
 
@@ -99,11 +99,16 @@ def test_ucl_biomass_is_refused_naming_each_unsupported_row(runner):
         # A calculate is imported, but not one calling functions our expressions lack.
         "survey row 26, column calculation: calculation calls sqrt(), cos(), atan(), which "
         "Pathways expressions do not have",
-        "survey row 32, column type: 'begin repeat' is not supported",
+        # Its four repeats are imported (tests/test_xlsform_repeats.py), but not the one
+        # inside the first.
+        "survey row 43, column type: 'begin repeat' inside the repeat in row 32 is not "
+        "supported: Pathways repeats do not nest",
+        "survey row 65, column type: 'image' is not supported: Pathways takes no photos, recordings or files",
         "survey row 91, column type: 'deviceid' is not supported: form metadata (device, user, times) is not collected",
     ]:
         assert f"{form}: {expected}" in lines
-    # A note showing that calculation cannot show it; the rows inside repeats are not examined.
+    # A note showing that calculation cannot show it; the rows inside the nested repeat are
+    # not examined.
     assert (
         f"{form}: survey row 28, column label::Swahili (sw): the label shows ${{slope_radius}}, "
         "which is not imported (row 26: calculation calls sqrt(), cos(), atan(), which "
@@ -112,13 +117,83 @@ def test_ucl_biomass_is_refused_naming_each_unsupported_row(runner):
     assert not any("row 45" in line for line in lines)
 
 
-def test_ucl_biomass_converts_with_skip_unsupported(runner, tmp_path):
+# What the repeats of the UCL form read that --skip-unsupported leaves out: an expression
+# cannot lose a question it reads, so each is a problem even when skipping.
+UCL_READS_LEFT_OUT = {
+    33: "calculation refers to ${plot_id}, which is not imported (row 20: "
+    "'select_one_from_file ULC_Biomass_Plots.csv' is not supported: its choices come from a "
+    "file or an external list)",
+    36: "relevant refers to ${latin_name_id}, which is not imported (row 35: "
+    "'select_one_from_file species_names.csv' is not supported: its choices come from a file "
+    "or an external list)",
+    38: "constraint refers to ${slope_radius}, which is not imported (row 26: calculation calls "
+    "sqrt(), cos(), atan(), which Pathways expressions do not have)",
+    39: "calculation refers to ${slope_radius_inner}, which is not imported (row 27: "
+    "calculation calls sqrt(), cos(), atan(), which Pathways expressions do not have)",
+    58: "relevant refers to ${stump_latin_name_id}, which is not imported (row 57: "
+    "'select_one_from_file species_names.csv' is not supported: its choices come from a file "
+    "or an external list)",
+    60: "constraint refers to ${slope_radius}, which is not imported (row 26: calculation calls "
+    "sqrt(), cos(), atan(), which Pathways expressions do not have)",
+    74: "relevant refers to ${latin_name_id_sp1}, which is not imported (row 73: "
+    "'select_one_from_file species_names.csv' is not supported: its choices come from a file "
+    "or an external list)",
+    82: "relevant refers to ${latin_name_id_sp2}, which is not imported (row 81: "
+    "'select_one_from_file species_names.csv' is not supported: its choices come from a file "
+    "or an external list)",
+}
+
+
+def test_ucl_biomass_with_skip_unsupported_is_refused_for_what_reads_rows_left_out(runner):
     form = fixture("UCL_Biomass_Plot_Form.xlsx")
+    lines = refused(runner, form, "--skip-unsupported")
+    columns = {33: "calculation", 39: "calculation", 38: "constraint", 60: "constraint"}
+    assert lines == [
+        f"{form}: survey row {row}, column {columns.get(row, 'relevant')}: {text}"
+        for row, text in UCL_READS_LEFT_OUT.items()
+    ]
+
+
+def ucl_as_its_author_would_fix_it(path: Path) -> Path:
+    """The UCL form without what reads a row left out: the two calculations that copy a
+    plot id and a radius gone, the relevants that read a species from a file and the
+    constraints that read a radius worked out with sqrt() cleared."""
+    book = load_workbook(fixture("UCL_Biomass_Plot_Form.xlsx"))
+    sheet = book["survey"]
+    column = {cell.value: cell.column for cell in sheet[1] if cell.value}
+    for row in (33, 39):
+        for cell in sheet[row]:
+            cell.value = None
+    for row in (36, 58, 74, 82):
+        sheet.cell(row, column["relevant"]).value = None
+    for row in (38, 60):
+        for header in ("constraint", *(h for h in column if h.startswith("constraint_"))):
+            sheet.cell(row, column[header]).value = None
+    book.save(path)
+    return path
+
+
+def test_ucl_biomass_fixed_converts_with_skip_unsupported(runner, tmp_path):
+    form = ucl_as_its_author_would_fix_it(tmp_path / "UCL_Biomass_Plot_Form.xlsx")
     definition, warnings = converted(runner, form, tmp_path, "--skip-unsupported")
     assert definition["id"] == "ucl_biomass_plot_form"
     assert definition["default_language"] == "sw"
     assert sorted(definition["languages"]) == ["en", "sw"]
-    assert [p["name"] for p in definition["pages"]] == ["intro", "info", "location", "page_4"]
+    pages = [(p["name"], [q["name"] for q in p["questions"]]) for p in definition["pages"]]
+    assert pages == [
+        ("intro", ["note2", "note1"]),
+        ("info", ["leader_name", "leader_name_other", "leader_number"]),
+        ("location", ["plant_phase", "canopy_cover", "monumented", "slope"]),
+        ("page_4", ["any_trees"]),
+        ("trees", ["trees"]),
+        ("page_6", ["stumps_in_plot"]),
+        ("stumps", ["stumps"]),
+        ("page_8", ["regen_in_subplot1"]),
+        ("subplot1", ["subplot1"]),
+        ("page_10", ["regen_in_subplot2"]),
+        ("subplot2", ["subplot2"]),
+        ("page_12", ["disturbance", "remarks"]),
+    ]
     assert definition["pages"][1]["title"] == {
         "sw": "Taarifa za mtu anayejaza fomu",
         "en": "Enumerator Details.",
@@ -126,38 +201,41 @@ def test_ucl_biomass_converts_with_skip_unsupported(runner, tmp_path):
     found = questions(definition)
     assert found["leader_name"]["label"] == {"sw": "Jina Lako", "en": "Your Name"}
     assert found["leader_name"]["required"] is True
-    # Curly quotes in relevant become straight ones.
+    # Curly quotes in relevant become straight ones, on a repeat too.
     assert found["leader_name_other"]["relevant"] == "${leader_name} = 'other'"
+    assert found["trees"]["relevant"] == "${any_trees} = 'yes'"
+    assert found["trees"]["label"] == {"sw": "Miti", "en": "Trees"}
+    assert [q["name"] for q in found["trees"]["questions"]] == [
+        "tag",
+        "latin_name_other",
+        "tree_bearing",
+        "tree_distance",
+        "bole_height",
+        "stem_count",
+    ]
     assert found["disturbance"]["type"] == "select_multiple"
-    for gone in ("start", "center_point", "slope_radius", "note3", "tag", "deviceid"):
+    for gone in ("start", "center_point", "slope_radius", "note3", "stems", "deviceid"):
         assert gone not in found
-    # A string version becomes a whole number, with a warning.
-    assert definition["version"] == 2022041116
-    assert any(
-        "settings row 2, column version: version '2022-04-11 16:26:28.971000'" in w
-        for w in warnings
-    )
     assert (
         f"warning: {form}: survey row 22, column type: 'geopoint' is not supported: Pathways records no locations; row skipped"
         in warnings
     )
     assert (
-        f"warning: {form}: survey row 32, column type: 'begin repeat' is not supported; rows 32-53 skipped"
-        in warnings
-    )
+        f"warning: {form}: survey row 43, column type: 'begin repeat' inside the repeat in row "
+        "32 is not supported: Pathways repeats do not nest; rows 43-51 skipped"
+    ) in warnings
     assert any(w.startswith(f"warning: {form}: survey row 28, column label::") for w in warnings)
     # Every text is in both languages: no translation is missing.
     assert not any("text is shown" in w for w in warnings)
 
 
-def test_tutorial_xls_is_all_one_repeat_so_nothing_is_left(runner):
-    form = fixture("tutorial.xls")
-    assert refused(runner, form) == [
-        f"{form}: survey row 2, column type: 'begin repeat' is not supported"
-    ]
-    assert refused(runner, form, "--skip-unsupported") == [
-        f"{form}: survey sheet: no questions left to import"
-    ]
+def test_ucl_biomass_version_is_mapped_to_a_whole_number(runner):
+    form = fixture("UCL_Biomass_Plot_Form.xlsx")
+    result = import_form(runner, form, "--skip-unsupported")
+    assert (
+        f"warning: {form}: settings row 2, column version: version '2022-04-11 16:26:28.971000' "
+        "is not a whole number from 1 up; using 2022041116"
+    ) in result.stderr.splitlines()
 
 
 @pytest.mark.parametrize("options", [(), ("--skip-unsupported",)])

@@ -3,20 +3,22 @@
 The import runs in stages, a module each: `reading` opens the workbook safely and reads its
 sheets as rows; `columns` says what each header means and `languages` which language each
 text is in; `settings` reads the survey's id, title and version; `questions` walks the
-survey sheet into pages of questions, with `types` saying which XLSForm types are ours;
+survey sheet into pages of questions (a repeat one question with its own), with `types`
+saying which XLSForm types are ours;
 `choices` reads the choice lists and their filter columns; `references` renames questions
 to our names and rewrites expressions and piped texts to match (`xpath` reads expressions
 as pyxform does); `converting` builds our definition and `writing` writes it as YAML.
 `placing` then checks the YAML with our own validator and reports each of its problems at
 the sheet, row and column to fix, as `messages` does for every other problem.
 
-Calculations, choice filters, defaults, read-only questions, required messages and answers
-shown in texts (${name}) become the same keys of our YAML. Things our surveys cannot do
-(repeats, GPS, media, external choices, form metadata, ODK functions our expressions lack,
-...) are errors; with `skip_unsupported` each becomes a warning and its row is left out. A
-repeat is left out with everything inside it: its questions only make sense once per
-repetition. A text missing in one language is shown in the default language, with a
-warning, as pyxform does.
+Calculations, choice filters, defaults, read-only questions, required messages, answers
+shown in texts (${name}) and repeats (`begin repeat` … `end repeat`, with their counts)
+become the same keys of our YAML. Things our surveys cannot do (a repeat inside a repeat,
+reading a repeat's answers from outside it, GPS, media, external choices, form metadata,
+ODK functions our expressions lack, ...) are errors; with `skip_unsupported` each becomes a
+warning and its row is left out (a repeat inside a repeat with everything inside it). A
+text missing in one language is shown in the default language, with a warning, as pyxform
+does.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def import_xlsform(
     )
     translations.warn_missing()
     renamed = rename_questions(survey.pages, report)
-    expressions = Expressions(renamed, survey.skipped, report, choices.columns)
+    expressions = Expressions(renamed, survey.skipped, report, choices.columns, survey.repeats)
     data = build_definition(
         identify(settings, path, survey_id, report),
         survey.pages,
@@ -81,6 +83,7 @@ def import_xlsform(
         has_pages=bool(data["pages"]),
         refused_lists=choices.refused,
         said=expressions.said,
+        calculations_refused=expressions.calculations_refused,
     )
     result.problems = report.sorted_problems()
     result.warnings = report.sorted_warnings()

@@ -23,7 +23,7 @@ from .languages import Translations
 from .messages import Report
 from .names import our_name
 from .placing import Places
-from .questions import YES_NO, Page
+from .questions import YES_NO, Page, each_question
 from .settings import Settings
 from .xpath import KEYWORDS
 
@@ -73,7 +73,7 @@ def read_choices(
     places: Places,
 ) -> ChoiceLists:
     """The choice lists the questions on `pages` use, each choice placed at its row."""
-    used = {q.type.list_name for page in pages for q in page.questions if q.type.list_name}
+    used = {q.type.list_name for q in each_question(pages) if q.type.list_name}
     if sheet is None:
         return ChoiceLists()  # the validator names each unknown choice list
     allowed = settings.get("allow_choice_duplicates")

@@ -19,6 +19,8 @@ COLUMN_ALIASES = {
     "calculate": "calculation",
     "count": "repeat_count",
     "jr:count": "repeat_count",
+    "jr:noaddremove": "no_add_remove",
+    "noaddremove": "no_add_remove",
     "readonly": "read_only",
     "command": "type",
     "tag": "name",
@@ -26,8 +28,9 @@ COLUMN_ALIASES = {
     "set_form_title": "form_title",
     "set_form_id": "form_id",
 }
-# Prefixes that only say where pyxform puts a column in the XForm.
-NAMESPACES = {"bind", "control", "media"}
+# Prefixes that only say where pyxform puts a column in the XForm (`body` is its alias of
+# `control`: `body::jr:noAddRemove`).
+NAMESPACES = {"bind", "control", "body", "media"}
 TRANSLATABLE = {
     "label",
     "hint",
@@ -58,11 +61,13 @@ SURVEY_COLUMNS = {
     "default",
     "read_only",
     "trigger",
+    "repeat_count",
+    "no_add_remove",
 }
 # Columns that change what a question does in a way we cannot: a row using one is
 # unsupported. (A calculation on a question that is not a calculate, and a read_only that
 # is a condition, are unsupported too: questions.py says so.)
-UNSUPPORTED_COLUMNS = {"repeat_count", "save_to"}
+UNSUPPORTED_COLUMNS = {"save_to"}
 # Columns we can do without: each is left out, with one warning for the column.
 IGNORED_COLUMNS = {
     "guidance_hint": "guidance hints are not shown",

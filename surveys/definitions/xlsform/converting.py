@@ -1,8 +1,9 @@
 """The imported rows as our definition: the survey's id, title and languages, a page for
-each group (or run of questions outside groups), each question with its type, texts,
-expressions, default and choice filter in our names, and the choice lists the questions
-use, each choice with its filter columns. Each page and question is placed at its row, for
-the validator's problems."""
+each group (or run of questions outside groups, or repeat outside groups), each question
+with its type, texts, expressions, default and choice filter in our names, a repeat with
+its count and its own questions, and the choice lists the questions use, each choice with
+its filter columns. Each page and question is placed at its row, for the validator's
+problems."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from .languages import Languages
 from .messages import Report
 from .names import our_name
 from .placing import Places
-from .questions import Page, Question
+from .questions import Page, Question, each_question
 from .references import Expressions
 from .settings import Identity
 from .writing import code_node, text_node
@@ -48,6 +49,7 @@ class _Builder:
         self.report = report
         self.places = places
         self.used_languages: set[str] = {languages.default}  # those of the texts written
+        self.rewritten: dict[tuple[int, str], dict[str, str]] = {}  # (row, key) -> texts
 
     def text(self, texts: dict[str, str]) -> CommentedMap:
         return text_node(texts, self.languages)
@@ -84,26 +86,29 @@ class _Builder:
         page_nodes = CommentedSeq()
         page_names: set[str] = set()
         for index, page in enumerate(pages, start=1):
-            questions = CommentedSeq()
-            for question in page.questions:
-                questions.append(self.question(question))
-                for key in QUESTION_TEXTS:
-                    self.used_languages.update(question.texts[key])
+            questions = CommentedSeq(self.question(question) for question in page.questions)
             if not questions:
                 continue
             node = CommentedMap()
-            group = page.group
-            wanted = our_name(group.raw_name) if group and group.raw_name else f"page_{index}"
+            group, repeat = page.group, page.repeat
+            if repeat is not None:
+                wanted = repeat.name
+            elif group and group.raw_name:
+                wanted = our_name(group.raw_name)
+            else:
+                wanted = f"page_{index}"
             name, suffix = wanted, 2
             while name in page_names:
                 name, suffix = f"{wanted}_{suffix}", suffix + 1
             page_names.add(name)
             node["name"] = name
-            if group is None:
+            if repeat is not None:  # the repeat's label, written as its own below
+                node["title"] = self.texts(repeat, "label")
+            elif group is None:
                 node["title"] = self.text({self.languages.default: title})
             elif group.label:
                 label = self.expressions.texts(
-                    group.label, group.label_headers, "label", "survey", group.row
+                    group.label, group.label_headers, "label", "survey", group.row, group
                 )
                 node["title"] = self.text(label)
                 self.used_languages.update(group.label)
@@ -118,13 +123,15 @@ class _Builder:
                 node["title"] = self.text({self.languages.default: made})
             node["questions"] = questions
             page_nodes.append(node)
-            row = group.row if group else page.questions[0].row
+            row = group.row if group and not repeat else page.questions[0].row
             self.places.add(f"page {name!r}", "survey", row, {})
         return page_nodes
 
     def question(self, question: Question) -> CommentedMap:
         node = CommentedMap()
         kind = question.type
+        for key in QUESTION_TEXTS:
+            self.used_languages.update(question.texts[key])
         node["name"] = question.name
         node["type"] = f"{kind.name} {our_name(kind.list_name)}" if kind.list_name else kind.name
         for key in ("label", "hint"):
@@ -146,6 +153,9 @@ class _Builder:
             node["relevant"] = (
                 relevants[0] if len(relevants) == 1 else " and ".join(f"({r})" for r in relevants)
             )
+        if kind.name == "repeat":
+            self.repeat(question, node)
+            return node
         constraint = self.expressions.rewrite(question.constraint, "constraint", question.row)
         if constraint:
             node["constraint"] = constraint
@@ -173,19 +183,38 @@ class _Builder:
         appearance = set((question.appearance or "").split())
         if kind.name == "select_one" and appearance & DROPDOWN_APPEARANCES:
             node["appearance"] = "dropdown"
+        if question.privacy:
+            node["privacy"] = question.privacy
         self.places.add(f"question {question.name!r}", "survey", question.row, question.headers)
         return node
 
+    def repeat(self, question: Question, node: CommentedMap) -> None:
+        """A repeat's count and its own questions."""
+        if question.fixed_count is not None:
+            node["repeat_count"] = question.fixed_count
+        else:
+            count = self.expressions.rewrite(question.repeat_count, "repeat_count", question.row)
+            if count:
+                node["repeat_count"] = count
+        if question.min_count is not None:
+            node["min_count"] = question.min_count
+        if question.max_count is not None:
+            node["max_count"] = question.max_count
+        node["questions"] = CommentedSeq(self.question(inner) for inner in question.questions)
+        self.places.add(f"question {question.name!r}", "survey", question.row, question.headers)
+
     def texts(self, question: Question, key: str) -> CommentedMap:
-        """A text of the question, the answers it shows in our names."""
-        texts = self.expressions.texts(
-            question.texts[key], question.text_headers[key], key, "survey", question.row
-        )
-        return self.text(texts)
+        """A text of the question, the answers it shows in our names (worked out once: a
+        repeat's label is its page's title too)."""
+        if (question.row, key) not in self.rewritten:
+            self.rewritten[question.row, key] = self.expressions.texts(
+                question.texts[key], question.text_headers[key], key, "survey", question.row
+            )
+        return self.text(self.rewritten[question.row, key])
 
     def choices(self, pages: list[Page], choice_lists: dict[str, list[Choice]]) -> CommentedMap:
         """The choice lists that questions still on `pages` use, under our names."""
-        used = {q.type.list_name for p in pages for q in p.questions if q.type.list_name}
+        used = {q.type.list_name for q in each_question(pages) if q.type.list_name}
         node = CommentedMap()
         for list_name, choices in choice_lists.items():
             if list_name not in used:

@@ -58,10 +58,12 @@ def validate(
     has_pages: bool,
     refused_lists: set[str],
     said: set[tuple[str, int, str]],
+    calculations_refused: set[int],
 ) -> dict[str, Any] | None:
     """Our own validator on the YAML as written, its problems placed in the workbook; the
     normalised definition, or None when there are problems. `said` holds the references
-    (sheet, row, name) already said to be to a question left out."""
+    (sheet, row, name) already said to be to a question left out, `calculations_refused`
+    the survey rows whose calculation was said to be a problem (and is not written)."""
     data = YAML(typ="rt").load(yaml_text)
     definition, problems = check_definition(data, places.file)
     for problem in problems:
@@ -74,6 +76,12 @@ def validate(
         ):
             continue  # said already: each of its choices is a problem
         placed = places.placed(problem.place, problem.message)
+        if (
+            problem.message == "a calculate question needs a calculation"
+            and placed.sheet == "survey"
+            and placed.row in calculations_refused
+        ):
+            continue  # said already: what is wrong with it
         if any(
             (placed.sheet, placed.row) == (sheet, row) and f"${{{ref}}}" in problem.message
             for sheet, row, ref in said

@@ -1,7 +1,9 @@
 """Questions renamed to our names, and the expressions and texts that refer to them
 rewritten to match: a reference to a question that is not imported is a problem saying why
 it is not, and an expression outside our subset is a problem naming its cell. A choice
-filter's bare names are the columns of the choices sheet, renamed as its columns are."""
+filter's bare names are the columns of the choices sheet, renamed as its columns are. A
+group's relevant or title that reads a question of a repeat it is not in is a problem (a
+question row that does is left out before: `questions`)."""
 
 from __future__ import annotations
 
@@ -13,18 +15,19 @@ from ..expressions import ExpressionError, parse
 from .choices import ListColumns
 from .messages import Report
 from .names import REFERENCE, our_name
-from .questions import Group, Page, Question, Source
+from .questions import Group, Page, Question, Repeats, Source
 from .xpath import bare_names, rename_bare_names
 
 
 def rename_questions(pages: list[Page], report: Report) -> dict[str, str]:
-    """XLSForm name -> ours, for the imported questions; clashes are problems, and the
-    second question of a clash is left out."""
+    """XLSForm name -> ours, for the imported questions (a repeat's own too); clashes are
+    problems, and the second question of a clash is left out."""
     renamed: dict[str, str] = {}
     owner: dict[str, Question] = {}
-    for page in pages:
+
+    def keep(questions: list[Question]) -> list[Question]:
         kept = []
-        for question in page.questions:
+        for question in questions:
             ours = our_name(question.raw_name)
             if ours in owner:
                 first = owner[ours]
@@ -49,8 +52,12 @@ def rename_questions(pages: list[Page], report: Report) -> dict[str, str]:
             renamed[question.raw_name] = ours
             if question.type.other:
                 renamed.setdefault(question.raw_name + OTHER_SUFFIX, ours + OTHER_SUFFIX)
+            question.questions = keep(question.questions)
             kept.append(question)
-        page.questions = kept
+        return kept
+
+    for page in pages:
+        page.questions = keep(page.questions)
     return renamed
 
 
@@ -63,25 +70,38 @@ class Expressions:
         skipped: dict[str, str],
         report: Report,
         columns: dict[str, ListColumns] | None = None,
+        repeats: Repeats | None = None,
     ) -> None:
         self.renamed = renamed
         self.skipped = skipped
         self.report = report
         self.columns = columns or {}  # XLSForm list name -> the columns of its choices
+        self.repeats = repeats or Repeats()
         self.groups: dict[int, str | None] = {}  # group row -> its relevant, rewritten once
         # (sheet, row, reference) said already: the validator need not say it again.
         self.said: set[tuple[str, int, str]] = set()
+        # Rows whose calculation is a problem said already (and so is not written).
+        self.calculations_refused: set[int] = set()
 
     def group_relevant(self, group: Group) -> str | None:
         if group.row not in self.groups:
-            self.groups[group.row] = self.rewrite(group.relevant, "relevant", group.row)
+            self.groups[group.row] = self.rewrite(
+                group.relevant, "relevant", group.row, group=group
+            )
         return self.groups[group.row]
 
     def rewrite(
-        self, source: Source | None, key: str, row: int, list_name: str | None = None
+        self,
+        source: Source | None,
+        key: str,
+        row: int,
+        list_name: str | None = None,
+        group: Group | None = None,
     ) -> str | None:
         """The expression with our names, or None (and a problem) when it is not ours; a
-        `choice_filter` reads the columns of `list_name`."""
+        `choice_filter` reads the columns of `list_name`. A `group`'s expression may not
+        read a question of a repeat the group is not in (a question row that does is left
+        out before it gets here)."""
         if source is None:
             return None
         text, header = source
@@ -92,35 +112,54 @@ class Expressions:
             self.report.problem(message, "survey", row, header)
             bad = True
 
-        rewritten = REFERENCE.sub(self._renamer(key, "survey", row, problem), text)
+        rewritten = REFERENCE.sub(self._renamer(key, "survey", row, problem, group), text)
         if key == "choice_filter" and not bad:
             rewritten = self._columns(rewritten, text, list_name or "", problem)
         try:
             parse(rewritten)
         except ExpressionError as error:
             self.report.problem(f"{key} {text!r}: {error}", "survey", row, header)
-            return None
+            bad = True
+        if bad and key == "calculation":
+            self.calculations_refused.add(row)
         return None if bad else rewritten
 
     def texts(
-        self, texts: dict[str, str], headers: dict[str, str], key: str, sheet: str, row: int
+        self,
+        texts: dict[str, str],
+        headers: dict[str, str],
+        key: str,
+        sheet: str,
+        row: int,
+        group: Group | None = None,
     ) -> dict[str, str]:
         """Texts with the answers they show (${name}) in our names. A reference to a
-        question left out is a problem here; one to no question at all, the validator's."""
+        question left out is a problem here; one to no question at all, the validator's.
+        A `group`'s title, as its relevant (`rewrite`)."""
         rewritten = {}
         for code, text in texts.items():
 
             def problem(message: str, header: str = headers[code]) -> None:
                 self.report.problem(message, sheet, row, header)
 
-            rewritten[code] = REFERENCE.sub(self._renamer(key, sheet, row, problem), text)
+            rewritten[code] = REFERENCE.sub(self._renamer(key, sheet, row, problem, group), text)
         return rewritten
 
     def _renamer(
-        self, key: str, sheet: str, row: int, problem: Callable[[str], None]
+        self,
+        key: str,
+        sheet: str,
+        row: int,
+        problem: Callable[[str], None],
+        group: Group | None = None,
     ) -> Callable[[re.Match[str]], str]:
         def rename(match: re.Match[str]) -> str:
             ref = match.group(1)
+            unreadable = group and self.repeats.unreadable(ref, group.repeat)
+            if unreadable:
+                problem(f"{key} refers to ${{{ref}}}, {unreadable}")
+                self.said.add((sheet, row, ref))
+                return match.group(0)
             if ref in self.renamed:
                 return f"${{{self.renamed[ref]}}}"
             why = self.skipped.get(ref)

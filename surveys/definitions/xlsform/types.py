@@ -1,9 +1,10 @@
 """XLSForm question types as ours, read with pyxform's own tables of types and aliases.
 
 A type is a question of one of our types (text, integer, decimal, date, note, consent,
-calculate, select_one, select_multiple), the begin or end of a group or repeat, unsupported
-(in XLSForm but not something our surveys can do: repeats, GPS, media, external or rank
-selects, choices from a previous answer, form metadata) or unknown (a typo).
+calculate, select_one, select_multiple), the begin or end of a group, repeat (with its
+aliases: `begin_repeat`, `begin looped group`, ...) or loop over a choice list, unsupported
+(in XLSForm but not something our surveys can do: GPS, media, external or rank selects,
+choices from a previous answer, form metadata) or unknown (a typo).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class RowType:
     """What the type column of a survey row says."""
 
     kind: str  # begin, end, question, unsupported, unknown
-    control: str | None = None  # group or repeat, for begin/end
+    control: str | None = None  # group, repeat or loop, for begin/end
     name: str | None = None  # our type
     list_name: str | None = None
     other: bool = False
@@ -51,10 +52,9 @@ def parse_type(text: str) -> RowType:
     control_re, select_re = _type_patterns()
     control = control_re.fullmatch(text)
     if control:
-        kind = control_aliases[control.group("control").lower()]
         return RowType(
             "begin" if control.group("end").lower() == "begin" else "end",
-            control="group" if kind == "group" else "repeat",
+            control=control_aliases[control.group("control").lower()],
         )
     select = select_re.fullmatch(text)
     if select:
@@ -128,7 +128,7 @@ def type_suggestion(text: str) -> str:
 class _PyxformTables(NamedTuple):
     """pyxform's own tables (pyxform ships no type information)."""
 
-    control: Mapping[str, str]  # "begin ..." alias -> group or repeat
+    control: Mapping[str, str]  # "begin ..." alias -> group, repeat or loop
     select: Mapping[str, str]  # select command alias -> select one / select all that apply
     select_from_file: Mapping[str, str]
     types: Mapping[str, Mapping[str, Any]]  # type name -> its XForm control and bind
