@@ -725,3 +725,13 @@ def test_filtered_choices_are_remembered_by_a_digest_never_by_the_answers(histor
     assert not any("BRA" in str(key) for key in evaluation._FILTERED)  # ... not as typed
     person.post(1, _first_page(person, country="KEN", region="sao_paulo"))
     assert _option_values(person, "region") == ["nairobi", "mombasa"]
+
+
+def test_a_calculation_in_a_repeat_that_would_be_a_quasi_identifier_is_left_out_instead():
+    definition = _load(CONTRIBUTIONS)
+    inner = definition["pages"][1]["questions"][0]["questions"]
+    inner.append({"name": "when", "type": "calculate", "calculation": "today()"})
+    checked, problems = check_definition(definition, "c.yaml")
+    assert problems == []
+    (projects,) = [q for q in checked["pages"][1]["questions"] if q["name"] == "projects"]
+    assert projects["questions"][-1]["privacy"] == "free_text"

@@ -163,6 +163,21 @@ def _calculation_privacy(
     them is not. A `privacy:` laxer than that is a problem, not a choice."""
     q = checked.question
     derived, never = _derived_privacy(q.get("calculation", ""), by_name)
+    if checked.repeat is not None and derived == "quasi_identifier":
+        # The anonymisation cannot yet count a person's several entries as a
+        # quasi-identifier: what would be one is left out of anonymised exports instead.
+        derived = "free_text"
+    if (
+        checked.repeat is not None
+        and q["privacy"] == "quasi_identifier"
+        and (checked.privacy_given)
+    ):
+        context.problem(
+            f"question {q['name']!r}",
+            "a quasi-identifier inside a repeat cannot be anonymised yet; give it "
+            "privacy: free_text (left out of anonymised exports)",
+            checked.expression_lines.get("calculation"),
+        )
     if never:
         q["export"] = "never"
     if not checked.privacy_given:
