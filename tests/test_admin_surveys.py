@@ -300,7 +300,8 @@ def test_the_preview_shows_each_repeats_questions_and_each_questions_logic(app, 
     assert "programmes_taken" in inner.get_text()
     logic = {
         row["id"]: {
-            dt.get_text(): dd.get_text() for dt, dd in zip(row.select("dt"), row.select("dd"))
+            dt.get_text(): dd.get_text()
+            for dt, dd in zip(row.select("dt"), row.select("dd"), strict=True)
         }
         for row in page.select("tr[id^='q-']")
     }
