@@ -45,7 +45,8 @@ def unbinned_numbers(survey: Survey) -> list[str]:
 
 
 def _summary(survey: Survey) -> str:
-    questions = sum(len(page.questions) for page in survey.pages)
+    # A repeat's questions count once each, like any other.
+    questions = sum(1 + len(q.questions) for page in survey.pages for q in page.questions)
     return (
         f"{survey.id} version {survey.version}: {len(survey.pages)} pages, {questions} "
         f"questions, languages {', '.join(survey.languages)}"
