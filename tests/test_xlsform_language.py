@@ -571,13 +571,23 @@ def test_a_text_showing_a_question_left_out_is_left_out_with_it(runner, tmp_path
 def test_a_page_or_choice_showing_a_question_left_out_is_a_problem_said_once(runner, tmp_path):
     choices = [["list_name", "name", "label"], ["l", "a", "A at ${gps}"]]
     form = workbook(tmp_path / "piped.xlsx", PIPING_A_SKIPPED_QUESTION, choices)
-    # A page cannot be left out like a row: its title must change.
-    assert refused(runner, form, "--skip-unsupported") == [
-        f"{form}: survey row 4, column label: label refers to ${{gps}}, which is not imported "
-        "(row 2: 'geopoint' is not supported: Pathways records no locations)",
-        f"{form}: choices row 2, column label: label refers to ${{gps}}, which is not imported "
-        "(row 2: 'geopoint' is not supported: Pathways records no locations)",
+    why = (
+        "which is not imported (row 2: 'geopoint' is not supported: Pathways records no locations)"
+    )
+    assert refused(runner, form)[2:] == [
+        f"{form}: survey row 4, column label: label refers to ${{gps}}, {why}",
+        f"{form}: choices row 2, column label: label refers to ${{gps}}, {why}",
     ]
+    # A page or a choice cannot be left out like a row: shown without the answer.
+    definition, warnings = converted(runner, form, tmp_path, "--skip-unsupported")
+    assert warnings[2:] == [
+        f"warning: {form}: survey row 4, column label: the label shows ${{gps}}, {why}; shown "
+        "without it",
+        f"warning: {form}: choices row 2, column label: the label shows ${{gps}}, {why}; shown "
+        "without it",
+    ]
+    assert definition["pages"][0]["title"] == {"en": "Near"}
+    assert definition["choices"]["l"][0]["label"] == {"en": "A at"}
 
 
 def test_a_text_showing_no_question_is_the_validators_to_say(runner, tmp_path):
@@ -663,7 +673,7 @@ def test_a_language_without_a_column_is_said_once_for_its_sheet(runner, tmp_path
 # --- unsupported functions ---------------------------------------------------------------
 
 
-def test_an_odk_function_we_lack_is_unsupported_and_what_reads_its_question_is_refused(
+def test_an_odk_function_we_lack_is_unsupported_and_what_reads_its_question_goes_with_it(
     runner, tmp_path
 ):
     survey = [
@@ -674,12 +684,10 @@ def test_an_odk_function_we_lack_is_unsupported_and_what_reads_its_question_is_r
         ["text", "why", "Why?", None, "${root} > 2"],
     ]
     form = workbook(tmp_path / "sqrt.xlsx", survey)
-    assert refused(runner, form, "--skip-unsupported") == [
+    assert refused(runner, form)[2:] == [
         f"{form}: survey row 5, column relevant: relevant refers to ${{root}}, which is not "
         "imported (row 3: calculation calls sqrt(), which Pathways expressions do not have)"
     ]
-    del survey[4]
-    form = workbook(tmp_path / "sqrt.xlsx", survey)
     definition, warnings = converted(runner, form, tmp_path, "--skip-unsupported")
     assert list(questions(definition)) == ["n"]
     assert warnings == [
@@ -687,4 +695,7 @@ def test_an_odk_function_we_lack_is_unsupported_and_what_reads_its_question_is_r
         "Pathways expressions do not have; row skipped",
         f"warning: {form}: survey row 4, column calculation: calculation calls uuid(), which "
         "Pathways expressions do not have; row skipped",
+        f"warning: {form}: survey row 5, column relevant: relevant reads ${{root}}, which is not "
+        "imported (row 3: calculation calls sqrt(), which Pathways expressions do not have); "
+        "row skipped",
     ]

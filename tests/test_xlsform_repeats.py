@@ -490,7 +490,7 @@ def test_a_repeat_inside_a_repeat_is_unsupported_and_left_out_with_its_rows(runn
     assert [q["name"] for q in trees["questions"]] == ["tag", "notes"]
 
 
-def test_what_reads_a_nested_repeat_left_out_is_refused(runner, tmp_path):
+def test_what_reads_a_nested_repeat_left_out_is_refused_or_left_out_with_it(runner, tmp_path):
     survey = [
         ["type", "name", "label", "calculation"],
         ["begin repeat", "trees", "Trees", None],
@@ -503,10 +503,16 @@ def test_what_reads_a_nested_repeat_left_out_is_refused(runner, tmp_path):
         ["end repeat"],
     ]
     form = workbook(tmp_path / "reads.xlsx", survey)
-    assert refused(runner, form, "--skip-unsupported") == [
-        f"{form}: survey row 8, column calculation: calculation refers to ${{girth}}, which "
-        "is not imported (it is inside the repeat in row 4, which is not imported)"
+    why = "which is not imported (it is inside the repeat in row 4, which is not imported)"
+    assert refused(runner, form)[1:] == [
+        f"{form}: survey row 8, column calculation: calculation refers to ${{girth}}, {why}"
     ]
+    definition, warnings = converted(runner, form, tmp_path, "--skip-unsupported")
+    assert warnings[1:] == [
+        f"warning: {form}: survey row 8, column calculation: calculation reads ${{girth}}, "
+        f"{why}; row skipped"
+    ]
+    assert [q["name"] for q in repeat_of(definition, "trees")["questions"]] == ["tag", "notes"]
 
 
 def test_a_loop_over_a_choice_list_is_unsupported_with_its_rows(runner, tmp_path):
@@ -607,7 +613,8 @@ def test_a_group_that_reads_inside_a_repeat_is_a_problem_at_its_row(runner, tmp_
         "questions can read it, since Pathways expressions cannot count, sum or index the "
         "entries of a repeat"
     )
-    # A group cannot be left out like a row: refused either way, said once.
+    # Refused either way, said once (unlike a group whose relevant reads a question left
+    # out, which --skip-unsupported leaves out: tests/test_xlsform_skip.py).
     assert refused(runner, form, "--skip-unsupported") == [
         f"{form}: survey row 5, column relevant: relevant refers to ${{inner}}, {why}",
         f"{form}: survey row 5, column label: label refers to ${{inner}}, {why}",

@@ -16,9 +16,13 @@ shown in texts (${name}) and repeats (`begin repeat` … `end repeat`, with thei
 become the same keys of our YAML. Things our surveys cannot do (a repeat inside a repeat,
 reading a repeat's answers from outside it, GPS, media, external choices, form metadata,
 ODK functions our expressions lack, ...) are errors; with `skip_unsupported` each becomes a
-warning and its row is left out (a repeat inside a repeat with everything inside it). A
-text missing in one language is shown in the default language, with a warning, as pyxform
-does.
+warning and its row is left out (a repeat inside a repeat with everything inside it), and
+so, one warning each, is what reads a row left out: a question whose relevant, calculation,
+choice filter or default reads one, a repeat or group whose relevant (or count) does, with
+everything inside it, in order, so that it cascades; a constraint that reads one is left
+out with its message, the question kept; a page title or choice label is shown without the
+answer it cannot show. Without `skip_unsupported` each of those is an error. A text missing
+in one language is shown in the default language, with a warning, as pyxform does.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from .languages import Languages
 from .messages import Report
 from .names import our_name
 from .placing import Places
-from .questions import Page, Question, each_question
+from .questions import Group, Page, Question, each_question
 from .references import Expressions
 from .settings import Identity
 from .writing import code_node, text_node
@@ -106,26 +106,29 @@ class _Builder:
                 node["title"] = self.texts(repeat, "label")
             elif group is None:
                 node["title"] = self.text({self.languages.default: title})
-            elif group.label:
-                label = self.expressions.texts(
-                    group.label, group.label_headers, "label", "survey", group.row, group
-                )
-                node["title"] = self.text(label)
-                self.used_languages.update(group.label)
             else:
-                made = (group.raw_name or name).replace("_", " ").strip().capitalize()
-                self.report.warn(
-                    f"the group has no label; its page is titled {made!r}",
-                    "survey",
-                    group.row,
-                    "label",
-                )
-                node["title"] = self.text({self.languages.default: made})
+                node["title"] = self.group_title(group, name)
             node["questions"] = questions
             page_nodes.append(node)
             row = group.row if group and not repeat else page.questions[0].row
             self.places.add(f"page {name!r}", "survey", row, {})
         return page_nodes
+
+    def group_title(self, group: Group, name: str) -> CommentedMap:
+        """A group's label as its page's title; one made from its name when it has none (or,
+        when skipping, when it only showed answers left out), with a warning."""
+        made = (group.raw_name or name).replace("_", " ").strip().capitalize()
+        label = self.expressions.texts(
+            group.label, group.label_headers, "label", "survey", group.row, group
+        )
+        if any(label.values()):
+            self.used_languages.update(label)
+            return self.text({code: text or made for code, text in label.items()})
+        if not group.label:
+            self.report.warn(
+                f"the group has no label; its page is titled {made!r}", "survey", group.row, "label"
+            )
+        return self.text({self.languages.default: made})
 
     def question(self, question: Question) -> CommentedMap:
         node = CommentedMap()
@@ -228,7 +231,8 @@ class _Builder:
                 label = self.expressions.texts(
                     choice.label, choice.label_headers, "label", "choices", choice.row
                 )
-                item["label"] = self.text(label)
+                # A label that only showed answers left out (when skipping): the code.
+                item["label"] = self.text({c: text or choice.code for c, text in label.items()})
                 values = choice.filter(copies)
                 if values:
                     item["filter"] = CommentedMap(

@@ -14,8 +14,12 @@ read_only, a calculation on a question that is not a calculate, an ODK function 
 expressions lack, a text showing the answer to a question left out, a reference from
 outside a repeat to one of its questions) is a problem, or left out when skipping is asked
 for. Each question left out is remembered with the reason, so that an expression referring
-to it can say why it is gone. What a row says that changes nothing here (a trigger, a hint
-on a calculate, a default on a note) is left out with a warning.
+to it can say why it is gone. When skipping, what reads a question left out goes too, in
+order (so that it cascades): a question whose relevant, calculation, choice filter or
+default reads one, a repeat whose relevant or count does and a group whose relevant does,
+each with everything inside it; a constraint that reads one is left out with its message,
+and the question kept. What a row says that changes nothing here (a trigger, a hint on a
+calculate, a default on a note) is left out with a warning.
 """
 
 from __future__ import annotations
@@ -209,12 +213,13 @@ Reason = tuple[str, str]
 @dataclass
 class _Skipping:
     """A block of rows left out with its begin row: a repeat that cannot be imported, one
-    inside another, or a loop."""
+    inside another, a loop, or (when skipping) a group whose relevant reads a question left
+    out."""
 
     start: int  # its begin row
     depth: int  # of begin/end inside it, itself counted
     type_written: str
-    what: str  # repeat or loop
+    what: str  # repeat, loop or group
     reasons: list[Reason]  # said at its end, with the rows left out
 
 
@@ -245,12 +250,13 @@ class _SurveyReader:
         type_header = self.sheet.header_of("type")
         open_blocks = []
         if self.skipping is not None:
-            open_blocks.append((self.skipping.start, self.skipping.type_written))
+            end = "end group" if self.skipping.what == "group" else "end repeat"
+            open_blocks.append((self.skipping.start, self.skipping.type_written, end))
         if self.repeat is not None:
-            open_blocks.append((self.repeat.question.row, "begin repeat"))
-        for start, written in open_blocks:
+            open_blocks.append((self.repeat.question.row, "begin repeat", "end repeat"))
+        for start, written, end in open_blocks:
             self.report.problem(
-                f"{written!r} has no matching 'end repeat'", "survey", start, type_header
+                f"{written!r} has no matching {end!r}", "survey", start, type_header
             )
         for group in self.stack:
             self.report.problem(
@@ -318,6 +324,14 @@ class _SurveyReader:
                     )
 
     def begin_group(self, row: _Row) -> None:
+        left_out = self.reads_left_out(row, ("relevant",))
+        if left_out is not None:
+            # Leaving its questions out is safer than asking what should not be asked.
+            reason, why = left_out
+            if not self.stack and self.repeat is None:
+                self.ungrouped = None  # the questions after it are a page of their own
+            self.skip(row, "group", [reason], why)
+            return
         label, headers = self.translations.texts(self.sheet, row.cells, row.number, "label")
         relevant = raw_expression(self.sheet, row.cells, "relevant")
         group = Group(row.number, row.name, label, headers, relevant, self.scope)
@@ -365,6 +379,10 @@ class _SurveyReader:
         reasons = self.reasons(row, REPEAT_EXPRESSIONS, REPEAT_TEXTS, repeat=True)
         if reasons:
             self.skip(row, "repeat", reasons, reasons[0][0])
+            return
+        left_out = self.reads_left_out(row, REPEAT_EXPRESSIONS)
+        if left_out is not None:
+            self.skip(row, "repeat", [left_out[0]], left_out[1])
             return
         texts: dict[str, dict[str, str]] = {key: {} for key in QUESTION_TEXTS}
         headers: dict[str, dict[str, str]] = {key: {} for key in QUESTION_TEXTS}
@@ -514,18 +532,27 @@ class _SurveyReader:
             self.report.unsupported(text, number, row.type_header)
             self.skipped.setdefault(name, f"row {number}: {text}")
             return
-        reasons = self.reasons(row, EXPRESSION_COLUMNS, QUESTION_TEXTS)
+        calculate = kind.name == "calculate"
+        # A constraint that reads a question left out goes, with its message (when skipping).
+        dropped = None if calculate else self.reads_left_out(row, ("constraint",))
+        shown = tuple(k for k in QUESTION_TEXTS if not (dropped and k == "constraint_message"))
+        reasons = self.reasons(row, EXPRESSION_COLUMNS, shown)
         if reasons:
             for text, header in reasons:
                 self.report.unsupported(text, number, header)
             self.skipped.setdefault(name, f"row {number}: {reasons[0][0]}")
+            return
+        left_out = self.reads_left_out(row, self.columns_read(kind))
+        if left_out is not None:
+            (text, header), why = left_out
+            self.report.unsupported(text, number, header)
+            self.skipped.setdefault(name, f"row {number}: {why}")
             return
         required = read_required(self.report, self.sheet, cells, number)
         if required is None:
             self.skipped.setdefault(name, f"row {number}: a conditional required")
             return
         calculation = raw_expression(self.sheet, cells, "calculation")
-        calculate = kind.name == "calculate"
         if calculate and calculation is None:
             self.report.problem(
                 "a calculate row needs a calculation",
@@ -573,6 +600,17 @@ class _SurveyReader:
             self.not_on_calculate(cells, number)
         else:
             constraint = raw_expression(self.sheet, cells, "constraint")
+            if dropped is not None:
+                (text, header), _why = dropped
+                message = " and its constraint_message" if texts["constraint_message"] else ""
+                self.report.warn(
+                    f"{text}; the constraint{message} left out, the question is kept",
+                    "survey",
+                    number,
+                    header,
+                )
+                constraint = None
+                texts["constraint_message"], text_headers["constraint_message"] = {}, {}
             if kind.constraint:  # implied by the type, e.g. phone number
                 constraint = (
                     (kind.constraint, row.type_header)
@@ -670,6 +708,39 @@ class _SurveyReader:
                 continue
             break
         return reasons
+
+    def columns_read(self, kind: RowType) -> tuple[str, ...]:
+        """The expression columns a question of this type imports, but its constraint
+        (what else it says is left out with a warning, or makes the row unsupported)."""
+        if kind.name == "calculate":
+            return ("relevant", "calculation")
+        columns = ["relevant"]
+        if kind.name in SELECT_TYPES:
+            columns.append("choice_filter")
+        if kind.name not in ("note", "consent"):
+            columns.append("default")
+        return tuple(columns)
+
+    def reads_left_out(self, row: _Row, columns: tuple[str, ...]) -> tuple[Reason, str] | None:
+        """When skipping: the first of `columns` of the row that reads a question left out,
+        as (the reason to say, with its column; why the row is left out, in short, for what
+        reads it in turn); None when none does, or when not skipping (what reads a question
+        left out is then the problem `references` says)."""
+        if not self.report.skip:
+            return None
+        type_name = row.type.name if row.type else None
+        for column in columns:
+            value, header = self.sheet.cell(row.cells, column)
+            if value is None:
+                continue
+            if column == "default" and not default_is_dynamic(value, type_name):
+                continue  # a value, not an expression: it reads nothing
+            for ref in REFERENCE.findall(expression_text(value)):
+                why = self.skipped.get(ref)
+                if why:
+                    reads = f"{column} reads ${{{ref}}}, which is not imported"
+                    return (f"{reads} ({why})", header), f"its {reads}"
+        return None
 
     def not_on_calculate(self, cells: dict[str, str], number: int) -> None:
         """What a calculate row says that only a shown question can use: left out."""

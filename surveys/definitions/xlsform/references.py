@@ -3,7 +3,12 @@ rewritten to match: a reference to a question that is not imported is a problem 
 it is not, and an expression outside our subset is a problem naming its cell. A choice
 filter's bare names are the columns of the choices sheet, renamed as its columns are. A
 group's relevant or title that reads a question of a repeat it is not in is a problem (a
-question row that does is left out before: `questions`)."""
+question row that does is left out before: `questions`).
+
+When skipping, a row whose expression reads a question left out is itself left out before
+it gets here (`questions`); what is left is a page title or a choice label showing the
+answer to a question left out, which cannot be left out like a row: it is shown without
+that answer (as ODK shows an answer never given), with a warning."""
 
 from __future__ import annotations
 
@@ -134,15 +139,38 @@ class Expressions:
         group: Group | None = None,
     ) -> dict[str, str]:
         """Texts with the answers they show (${name}) in our names. A reference to a
-        question left out is a problem here; one to no question at all, the validator's.
+        question left out is a problem here, or when skipping is left out of the text with a
+        warning (a text left empty by it is ""); one to no question at all, the validator's.
         A `group`'s title, as its relevant (`rewrite`)."""
-        rewritten = {}
-        for code, text in texts.items():
+        return {
+            code: self._text(text, key, sheet, row, headers[code], group)
+            for code, text in texts.items()
+        }
 
-            def problem(message: str, header: str = headers[code]) -> None:
-                self.report.problem(message, sheet, row, header)
+    def _text(
+        self, text: str, key: str, sheet: str, row: int, header: str, group: Group | None
+    ) -> str:
+        """One text of `texts`, in the column `header`."""
+        dropped: list[str] = []
 
-            rewritten[code] = REFERENCE.sub(self._renamer(key, sheet, row, problem, group), text)
+        def problem(message: str) -> None:
+            self.report.problem(message, sheet, row, header)
+
+        def left_out(ref: str, why: str) -> None:
+            self.report.warn(
+                f"the {key} shows ${{{ref}}}, which is not imported ({why}); shown without it",
+                sheet,
+                row,
+                header,
+            )
+            dropped.append(ref)
+
+        renamer = self._renamer(
+            key, sheet, row, problem, group, left_out if self.report.skip else None
+        )
+        rewritten = REFERENCE.sub(renamer, text)
+        if dropped:  # the spaces around what it showed, once
+            rewritten = re.sub(r"[ \t]{2,}", " ", rewritten).strip()
         return rewritten
 
     def _renamer(
@@ -152,7 +180,11 @@ class Expressions:
         row: int,
         problem: Callable[[str], None],
         group: Group | None = None,
+        left_out: Callable[[str, str], None] | None = None,
     ) -> Callable[[re.Match[str]], str]:
+        """A reference in our names; one to a question left out is a `problem`, or with
+        `left_out` (a text, when skipping) said there and taken out of the text."""
+
         def rename(match: re.Match[str]) -> str:
             ref = match.group(1)
             unreadable = group and self.repeats.unreadable(ref, group.repeat)
@@ -163,6 +195,9 @@ class Expressions:
             if ref in self.renamed:
                 return f"${{{self.renamed[ref]}}}"
             why = self.skipped.get(ref)
+            if why and left_out is not None:
+                left_out(ref, why)
+                return ""
             if why:
                 problem(f"{key} refers to ${{{ref}}}, which is not imported ({why})")
                 self.said.add((sheet, row, ref))
