@@ -31,7 +31,14 @@ class Question(TypedDict):
     relevant: NotRequired[str | None]  # asked only when this expression holds
     bins: NotRequired[list[float] | None]  # lower edges, for a number's release
     other: NotRequired[bool]  # has an "other, please say" text
-    export: NotRequired[str]  # "never": never leaves in an export
+    export: NotRequired[str | None]  # "never": never leaves in an export
+    calculation: NotRequired[str]  # a `calculate` question's expression
+    # A repeat (`type: repeat`): its questions, asked once per entry, and how many entries.
+    # Each entry is stored as an object keyed by these questions' names.
+    questions: NotRequired[list[Question]]
+    min_count: NotRequired[int]
+    max_count: NotRequired[int]
+    repeat_count: NotRequired[str | None]  # a fixed number of entries (an expression)
 
 
 class Page(TypedDict):

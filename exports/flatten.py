@@ -3,7 +3,9 @@
 A select_multiple question becomes one 0/1 column per code, `<question>__<code>`, so any
 tool can read it; the other questions keep their name. Questions with the same name in
 several surveys (the 1- and 5-year follow-ups ask the same things) share a column, which
-is what makes waves comparable.
+is what makes waves comparable. A repeat's entries flatten the same way to a table of
+their own, one row per entry (`repeat_columns_of`, `split_repeats`); the people's table
+keeps the repeat's number of entries (`count_column`).
 """
 
 from __future__ import annotations
@@ -20,12 +22,18 @@ from .definitions import Definition, Question, Text
 # The compact, nullable pandas dtype of each kind of column.
 Dtype = Literal["Int8", "Int64", "Float64", "boolean", "category", "string"]
 
-# The form layer's suffix for an "other, please say" text (kept in step with forms/types).
+# The form layer's code of an "other, please say" choice and the suffix of its text (kept
+# in step with surveys/vocabulary).
+OTHER_CODE = "other"
 OTHER_SUFFIX = "_other"
-# Question types that have no answer in the people's table (a repeat's answers are a
-# list per person: not in this table).
-NO_ANSWER = {"note", "repeat"}
+# Question types that have no answer column of their own (a repeat's answers are a list
+# of entries: a table of their own, with their number in the people's table).
+REPEAT = "repeat"
+NO_ANSWER = {"note", REPEAT}
 TEXT_TYPES = {"text", "long_text"}
+# A repeat's entries in a batch of responses: each entry's response (its index in the
+# batch), its 1-based position, its answers.
+Entries = tuple[list[int], list[int], list[dict[str, Any]]]
 
 
 def _label(text_by_lang: Text | None, definition: Definition) -> str:
@@ -41,66 +49,129 @@ def _codes(definition: Definition, question: Question) -> dict[str, str]:
 
 
 def columns_of(definition: Definition) -> list[Column]:
-    """The columns one survey's answers flatten to, in the order the questions are asked."""
+    """The columns one survey's answers flatten to, in the order the questions are asked.
+
+    A repeat gives one column here, its number of entries (`count_column`); its entries
+    flatten to a table of their own (`repeat_columns_of`)."""
     columns: list[Column] = []
     for page in definition["pages"]:
         for question in page["questions"]:
-            kind, name = question["type"], question["name"]
-            if kind in NO_ANSWER:
-                continue
-            title = _label(question["label"], definition)
-            privacy = "never" if question.get("export") == "never" else question["privacy"]
-            if kind == "select_multiple":
-                for code, label in _codes(definition, question).items():
-                    columns.append(
-                        Column(
-                            f"{name}__{code}",
-                            f"{title}: {label}",
-                            "integer",
-                            codes={"0": "not chosen", "1": "chosen"},
-                            question=name,
-                            privacy=privacy,
-                        )
-                    )
-            elif kind == "select_one":
-                columns.append(
-                    Column(
-                        name,
-                        title,
-                        "string",
-                        _codes(definition, question),
-                        question=name,
-                        privacy=privacy,
-                    )
-                )
-            elif kind == "integer":
-                columns.append(Column(name, title, "integer", question=name, privacy=privacy))
-            elif kind == "decimal":
-                columns.append(Column(name, title, "number", question=name, privacy=privacy))
-            elif kind == "date":
-                columns.append(Column(name, title, "date", question=name, privacy=privacy))
-            elif kind == "consent":
-                columns.append(Column(name, title, "boolean", question=name, privacy=privacy))
-            elif kind == "calculate":
-                # Worked out from other answers, with the privacy of the strictest of them
-                # (the validator's) unless the definition says; text, as it may be either.
-                columns.append(
-                    Column(name, title or name, "string", question=name, privacy=privacy)
-                )
-            else:  # text, long_text: free text by nature, whatever the definition says
-                free = "never" if privacy == "never" else "free_text"
-                columns.append(Column(name, title, "string", question=name, privacy=free))
-            if question.get("other"):
-                columns.append(
-                    Column(
-                        name + OTHER_SUFFIX,
-                        f"{title} (other, in their words)",
-                        "string",
-                        question=name,
-                        privacy="free_text",
-                    )
-                )
+            if question["type"] == REPEAT:
+                columns.append(count_column(definition, question))
+            elif question["type"] not in NO_ANSWER:
+                columns.extend(question_columns(definition, question))
     return columns
+
+
+def repeat_columns_of(definition: Definition) -> dict[str, list[Column]]:
+    """Each repeat's name -> the columns its entries flatten to, exactly as questions
+    outside a repeat do (a select_multiple as 0/1 columns, an "other" text beside)."""
+    return {
+        question["name"]: [
+            column
+            for inner in question.get("questions", [])
+            if inner["type"] not in NO_ANSWER
+            for column in question_columns(definition, inner)
+        ]
+        for page in definition["pages"]
+        for question in page["questions"]
+        if question["type"] == REPEAT
+    }
+
+
+def count_column(definition: Definition, repeat: Question) -> Column:
+    """A repeat's column in the people's table: how many entries the response has (empty
+    where the repeat was not asked). Someone who lists many projects is rare, so the
+    number is a quasi-identifier; nothing of a repeat marked `export: never` leaves."""
+    title = _label(repeat["label"], definition) or repeat["name"]
+    return Column(
+        repeat["name"],
+        f"{title}: number of entries",
+        "integer",
+        question=repeat["name"],
+        privacy="never" if repeat.get("export") == "never" else "quasi_identifier",
+    )
+
+
+def question_columns(definition: Definition, question: Question) -> list[Column]:
+    """The columns of one question (not a note or a repeat)."""
+    kind, name = question["type"], question["name"]
+    title = _label(question["label"], definition)
+    privacy = "never" if question.get("export") == "never" else question["privacy"]
+    columns: list[Column] = []
+    if kind == "select_multiple":
+        for code, label in _codes(definition, question).items():
+            columns.append(
+                Column(
+                    f"{name}__{code}",
+                    f"{title}: {label}",
+                    "integer",
+                    codes={"0": "not chosen", "1": "chosen"},
+                    question=name,
+                    privacy=privacy,
+                )
+            )
+    elif kind == "select_one":
+        codes = _codes(definition, question)
+        if question.get("other"):
+            # The form offers it beside the list's codes: a code the column may hold.
+            codes.setdefault(OTHER_CODE, "Other")
+        columns.append(Column(name, title, "string", codes, question=name, privacy=privacy))
+    elif kind == "integer":
+        columns.append(Column(name, title, "integer", question=name, privacy=privacy))
+    elif kind == "decimal":
+        columns.append(Column(name, title, "number", question=name, privacy=privacy))
+    elif kind == "date":
+        columns.append(Column(name, title, "date", question=name, privacy=privacy))
+    elif kind == "consent":
+        columns.append(Column(name, title, "boolean", question=name, privacy=privacy))
+    elif kind == "calculate":
+        # Worked out from other answers, with the privacy of the strictest of them (the
+        # validator's) unless the definition says; text, as it may be either.
+        columns.append(Column(name, title or name, "string", question=name, privacy=privacy))
+    else:  # text, long_text: free text by nature, whatever the definition says
+        free = "never" if privacy == "never" else "free_text"
+        columns.append(Column(name, title, "string", question=name, privacy=free))
+    if question.get("other"):
+        columns.append(
+            Column(
+                name + OTHER_SUFFIX,
+                f"{title} (other, in their words)",
+                "string",
+                question=name,
+                privacy="free_text",
+            )
+        )
+    return columns
+
+
+def split_repeats(
+    answers: list[dict[str, Any]], repeats: Iterable[str]
+) -> tuple[list[dict[str, Any]], dict[str, Entries]]:
+    """Each response's answers with every repeat's list of entries replaced by how many
+    there are (what `count_column` holds), and per repeat its entries: for each, the
+    response it belongs to (its index in `answers`), its 1-based position and its answers.
+    An entry that is not an object (never stored so) counts, with no answers."""
+    repeats = list(repeats)
+    if not repeats:
+        return answers, {}
+    counted: list[dict[str, Any]] = []
+    entries: dict[str, Entries] = {name: ([], [], []) for name in repeats}
+    for row, given in enumerate(answers):
+        lengths: dict[str, int | None] = {}
+        for name in repeats:
+            value = given.get(name)
+            if not isinstance(value, list):
+                lengths[name] = None
+                continue
+            lengths[name] = len(value)
+            rows, positions, answered = entries[name]
+            for position, entry in enumerate(value, start=1):
+                rows.append(row)
+                positions.append(position)
+                answered.append(entry if isinstance(entry, dict) else {})
+        counted.append({**given, **lengths})
+    return counted, entries
 
 
 def merge_columns(per_survey: Iterable[list[Column]]) -> list[Column]:

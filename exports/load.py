@@ -1,5 +1,6 @@
 """Read responses for an export, in chunks, with SQLAlchemy Core only (no Flask, no models),
-into one flat table (`read_table`).
+into one flat table (`read_table`), and each repeat's entries into one of their own
+(`read_tables`), in the same pass.
 
 Only what an export may use is selected: answers, the survey version, the wave, the
 submission time, and the participant's opaque id with their programme and term. The
@@ -20,7 +21,16 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from .columns import Column
 from .definitions import Definition, Definitions
-from .flatten import columns_of, flat_columns, frame_of, joined, merge_columns
+from .flatten import (
+    columns_of,
+    flat_columns,
+    frame_of,
+    joined,
+    merge_columns,
+    repeat_columns_of,
+    split_repeats,
+)
+from .repeats import PLACE, ROW, RepeatEntries
 
 # The same column types as the models, so JSON and times come back as Python values.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -63,6 +73,19 @@ class Source:
 META = ("_person", "_wave", "_submitted_at", "_programme", "_term")
 # An answer and the row it came with.
 Record = tuple[Row[Any], dict[str, Any]]
+# A repeat's entries in one chunk: flat_columns' batches, with ROW and PLACE.
+EntryParts = dict[str, list[dict[str, Any]]]
+
+
+@dataclass
+class Loaded:
+    """What an export reads: the people's table (one row per response), its columns, the
+    definitions, and each repeat's entries by the repeat's name."""
+
+    data: pd.DataFrame
+    columns: list[Column]
+    definitions: Definitions
+    repeats: dict[str, RepeatEntries] = dataclasses.field(default_factory=dict)
 
 
 def read_table(
@@ -70,6 +93,14 @@ def read_table(
 ) -> tuple[pd.DataFrame, list[Column], Definitions]:
     """All responses to export as one flat table (meta columns first), chunk by chunk, with
     its columns and the definitions read. LookupError when there is no such survey."""
+    loaded = read_tables(connection, source, progress)
+    return loaded.data, loaded.columns, loaded.definitions
+
+
+def read_tables(
+    connection: Connection, source: Source, progress: Callable[[int], None] = lambda n: None
+) -> Loaded:
+    """`read_table`, and each repeat's entries, read in the same pass."""
     found = definitions(connection, source)
     if not found:
         raise LookupError(f"no survey {source.survey_id!r}")
@@ -78,20 +109,46 @@ def read_table(
     # The exported survey's own questions first, newest version first; then follow-ups.
     order = sorted(per_version, key=lambda v: (found[v]["id"] != source.survey_id, -v))
     columns = merge_columns(per_version[vid] for vid in order)
-    frames, read = [], 0
+    inner = {vid: repeat_columns_of(d) for vid, d in found.items()}
+    repeats: dict[str, list[Column]] = {}
+    for name in dict.fromkeys(name for vid in order for name in inner[vid]):
+        repeats[name] = merge_columns(inner[vid][name] for vid in order if name in inner[vid])
+    frames: list[pd.DataFrame] = []
+    entry_parts: dict[str, list[dict[str, Any]]] = {name: [] for name in repeats}
+    read = offset = 0
     for chunk in chunks(connection, source, list(found)):
         kept = list(zip(chunk, decode_answers(chunk), strict=True))
         if kept:
-            frames.append(_flat_chunk(kept, found, per_version, columns))
+            frame, parts = _flat_chunk(kept, found, per_version, columns, inner, offset)
+            frames.append(frame)
+            offset += len(frame)
+            for name, mine in parts.items():
+                entry_parts[name].extend(mine)
         read += len(chunk)
         progress(read)
     if not frames:
-        frames.append(_flat_chunk([], found, per_version, columns))
+        frames.append(_flat_chunk([], found, per_version, columns, inner, 0)[0])
     data = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     for described in columns:
         if described.codes is not None and described.type == "string":
             data[described.name] = data[described.name].astype("category")
-    return data, columns, found
+    return Loaded(
+        data,
+        columns,
+        found,
+        {name: _entries(name, entry_parts[name], described) for name, described in repeats.items()},
+    )
+
+
+def _entries(name: str, parts: list[dict[str, Any]], columns: list[Column]) -> RepeatEntries:
+    """One repeat's entries as a typed table, from its batches."""
+    sizes = [len(part[ROW]) for part in parts] or [0]
+    meta = [Column(ROW, "", "integer"), Column(PLACE, "", "integer")]
+    frame = frame_of(parts or [{}], sizes, meta + columns)
+    for described in columns:
+        if described.codes is not None and described.type == "string":
+            frame[described.name] = frame[described.name].astype("category")
+    return RepeatEntries(name, frame, columns)
 
 
 def _flat_chunk(
@@ -99,13 +156,17 @@ def _flat_chunk(
     found: Definitions,
     per_version: dict[int, list[Column]],
     columns: list[Column],
-) -> pd.DataFrame:
-    """Some responses (row, answers) as rows: the meta columns, then every column."""
+    inner: dict[int, dict[str, list[Column]]],
+    offset: int,
+) -> tuple[pd.DataFrame, EntryParts]:
+    """Some responses (row, answers) as rows: the meta columns, then every column; and
+    their repeats' entries, each with its response's row (counted from `offset`)."""
     by_version: dict[int, list[Record]] = {}
     for record in records:
         by_version.setdefault(record[0].survey_version_id, []).append(record)
     parts: list[dict[str, Any]] = []
     sizes: list[int] = []
+    entry_parts: EntryParts = {}
     for version_id, mine in by_version.items():
         definition = found[version_id]
         part: dict[str, Any] = {
@@ -117,7 +178,14 @@ def _flat_chunk(
             ],
             "_term": [r.term for r, _ in mine],
         }
-        part.update(flat_columns([answers for _, answers in mine], per_version[version_id]))
+        answers, entries = split_repeats([a for _, a in mine], inner[version_id])
+        part.update(flat_columns(answers, per_version[version_id]))
+        first_row = offset + sum(sizes)
+        for name, (rows, positions, given) in entries.items():
+            entry = flat_columns(given, inner[version_id][name])
+            entry[ROW] = [first_row + row for row in rows]
+            entry[PLACE] = positions
+            entry_parts.setdefault(name, []).append(entry)
         parts.append(part)
         sizes.append(len(mine))
     if not parts:
@@ -126,7 +194,7 @@ def _flat_chunk(
     frame = frame_of(parts, sizes, meta_columns + columns)
     times = joined([part.get("_submitted_at") for part in parts], sizes)
     frame.insert(2, "_submitted_at", None if times is None else pd.to_datetime(times, utc=True))
-    return frame
+    return frame, entry_parts
 
 
 def _answered_programme(answers: dict[str, Any], definition: Definition) -> str | None:

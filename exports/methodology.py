@@ -31,6 +31,23 @@ class Subset(TypedDict):
     people_left_out: int
 
 
+class RepeatReport(TypedDict):
+    """What methodology.json says of one repeat's table, `data_<repeat>`."""
+
+    table: str
+    title: str
+    rows: int
+    people: int
+    # The people's table's column holding each response's number of entries, in bins (a
+    # quasi-identifier); None when it is suppressed for everybody, so no entry leaves.
+    count_column: str | None
+    count_bins: list[str]
+    entries_per_response_at_most: int
+    entries_kept: str
+    sensitive: list[str]
+    dropped: list[str]
+
+
 class Methodology(TypedDict):
     """methodology.json as the pipeline writes it, in this order (docs/exports.md)."""
 
@@ -70,6 +87,8 @@ class Methodology(TypedDict):
     subset: Subset | None
     created: str
     tables: list[str]
+    # Each repeat's table, by the repeat's name.
+    repeats: dict[str, RepeatReport]
 
 
 def level_summary(qi: QuasiIdentifier, levels: np.ndarray) -> str | dict[str, int]:

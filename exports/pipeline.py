@@ -1,13 +1,14 @@
 """The export, step by step: load -> flatten -> drop -> bin numbers -> coarsen times ->
 keep what the purpose needs -> recode quasi-identifiers person by person -> suppress ->
 select a subset's whole classes -> pseudonymise -> shuffle. `anonymise` runs the steps in
-order and returns the table, its columns, the methodology and the summary tables;
-`exports.verify` then counts the written file.
+order and returns the table, its columns, the methodology, the summary tables and a table
+per repeat; `exports.verify` then counts and checks the written files.
 
 Each step lives in a module of its own: `load` and `flatten` (the flat table), `prepare`
 (drop, bin, keep for the purpose, the quasi-identifiers), `kanon` (the search),
-`release` (the cells as written), `people` (classes, subsets, pseudonyms), and `tables`
-and `methodology` (what the bundle reports beside the data). This module only runs them.
+`release` (the cells as written), `people` (classes, subsets, pseudonyms), `repeats` (a
+repeat's entries, kept to what its released number allows), and `tables` and
+`methodology` (what the bundle reports beside the data). This module only runs them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
-from . import coarsen, derived, kanon, load, purposes, release
+from . import coarsen, derived, kanon, load, purposes, release, repeats
 from .aggregates import Table
 from .columns import Column
 from .definitions import Definitions, Hierarchies
@@ -28,6 +29,7 @@ from .methodology import (
     ALWAYS_DROPPED,
     SUPPRESSION,
     Methodology,
+    RepeatReport,
     information_kept,
     level_summary,
 )
@@ -52,6 +54,7 @@ __all__ = [
     "Prepared",
     "anonymise",
     "load_table",
+    "load_tables",
     "people_table",
     "prepare",
     "quasi_identifiers",
@@ -66,6 +69,8 @@ class Anonymised:
     columns: list[Column]
     methodology: Methodology
     tables: dict[str, Table] = field(default_factory=dict)
+    # One table per repeat the release keeps, `data_<repeat>` in the bundle.
+    repeats: list[repeats.RepeatTable] = field(default_factory=list)
 
 
 @dataclass
@@ -98,15 +103,29 @@ def load_table(
     progress: Callable[[int], None] = lambda n: None,
 ) -> tuple[pd.DataFrame, list[Column], Definitions]:
     """All responses to export as one flat table (meta columns first), chunk by chunk."""
+    loaded = load_tables(connection, survey_id, options, progress)
+    return loaded.data, loaded.columns, loaded.definitions
+
+
+def load_tables(
+    connection: Connection,
+    survey_id: str,
+    options: Options,
+    progress: Callable[[int], None] = lambda n: None,
+) -> load.Loaded:
+    """`load_table`'s table, columns and definitions, and each repeat's entries."""
     # The whole survey, whatever the subset asked for: a subset is a selection of the
     # whole survey's release (see `people.select_subset`).
     source = load.Source(survey_id, options.with_followups, chunk_size=options.chunk_size)
-    data, columns, definitions = load.read_table(connection, source, progress)
+    loaded = load.read_tables(connection, source, progress)
     if options.income_groups:
-        columns = derived.add_income_group(
-            data, columns, options.income_groups, options.income_groups_year or "unknown year"
+        loaded.columns = derived.add_income_group(
+            loaded.data,
+            loaded.columns,
+            options.income_groups,
+            options.income_groups_year or "unknown year",
         )
-    return data, columns, definitions
+    return loaded
 
 
 @dataclass
@@ -128,7 +147,9 @@ def prepare(
     columns = own_copies(columns)
     purpose = options.purpose
     columns, dropped = drop_identifying(data, columns)
+    counts = repeats.bin_counts(data, columns, definitions)
     columns, unbinned, generated = bin_numbers(data, columns, questions_of(definitions))
+    generated.update(counts)
     first = release.first_rows(data)
     columns = derived.add_programme(data, columns, first)
     period, period_column = coarsen.period_column(data["_submitted_at"], first)
@@ -138,7 +159,10 @@ def prepare(
     extra = {name: dict(h) for name, h in options.hierarchies.items()}
     for name, hierarchy in generated.items():
         extra.setdefault(name, {})[purposes.DEFAULT_HIERARCHY] = hierarchy
-    columns, unneeded = for_purpose(data, columns, purpose, extra, options.known_questions)
+    # A purpose may name a repeat's questions too (to exclude them from its table).
+    known = options.known_questions or frozenset(c.question for c in columns if c.question)
+    known |= repeats.inner_names(definitions)
+    columns, unneeded = for_purpose(data, columns, purpose, extra, known)
     follow_relevance(columns, definitions)
     qis = quasi_identifiers(columns, definitions, purpose, extra)
     return Prepared(columns, qis, dropped + unbinned + unneeded, period)
@@ -150,11 +174,19 @@ def anonymise(
     definitions: Definitions,
     options: Options,
     seed: int | None = None,
+    entries: Mapping[str, repeats.RepeatEntries] | None = None,
 ) -> Anonymised:
-    """Every step after loading. Raises kanon.CannotAnonymise when k cannot be met and
+    """Every step after loading; `entries` are the repeats' (`load_tables`), each
+    released as a table of its own. Raises kanon.CannotAnonymise when k cannot be met and
     purposes.PurposeError when the purpose does not fit this export."""
     prepared = prepare(data, columns, definitions, options)
     columns, qis, purpose = prepared.columns, prepared.qis, options.purpose
+    kept_entries = [
+        prepared_entries
+        for one in (entries or {}).values()
+        if (prepared_entries := repeats.prepare_entries(one, columns, definitions, purpose))
+        is not None
+    ]
     # Tables count the answers as given, of everybody the survey's release is made from:
     # the same tables in every release of the survey, so none can be set against another.
     asked = [c.name for c in columns if c.privacy == "quasi_identifier"]
@@ -186,15 +218,12 @@ def anonymise(
     chosen = people.index.isin(list(in_release))
     levels, suppressed = levels[chosen], suppressed[chosen]
     information = information_kept(people[chosen], kanon.released(people[chosen], qis, levels), qis)
-    out = pd.DataFrame(
-        {
-            "pid": pseudonymise(data["_person"].astype(str)),
-            "wave": data["_wave"].astype("string"),
-        }
-    )
+    pids = pseudonymise(data["_person"].astype(str))
+    out = pd.DataFrame({"pid": pids, "wave": data["_wave"].astype("string")})
     out = pd.concat([out, data[[c.name for c in columns]]], axis=1)
     rng = np.random.default_rng(seed)
     out = out.iloc[rng.permutation(len(out))].reset_index(drop=True)
+    repeat_tables = [repeats.release_entries(one, data, pids, rng) for one in kept_entries]
 
     periods = sorted(str(p) for p in prepared.period.loc[data.index].dropna().unique())
     removed = _questions(removed_columns)
@@ -247,8 +276,29 @@ def anonymise(
         ),
         "created": datetime.now().astimezone().date().isoformat(),
         "tables": sorted(tables),
+        "repeats": {table.name: _repeat_report(table) for table in repeat_tables},
     }
-    return Anonymised(out, [*_meta_columns(), *columns], methodology, tables)
+    return Anonymised(out, [*_meta_columns(), *columns], methodology, tables, repeat_tables)
+
+
+def _repeat_report(table: repeats.RepeatTable) -> RepeatReport:
+    """What methodology.json says of a repeat's table."""
+    return {
+        "table": table.file,
+        "title": table.title,
+        "rows": len(table.data),
+        "people": int(table.data["pid"].nunique()),
+        "count_column": table.count,
+        "count_bins": list(repeats.COUNT_LABELS),
+        "entries_per_response_at_most": repeats.MOST_ENTRIES,
+        "entries_kept": repeats.KEPT,
+        "sensitive": list(
+            dict.fromkeys(
+                c.question for c in table.columns if c.privacy == "sensitive" and c.question
+            )
+        ),
+        "dropped": table.dropped,
+    }
 
 
 def _meta_columns() -> list[Column]:

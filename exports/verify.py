@@ -18,6 +18,20 @@ Contract, for a file of one of `FORMATS`:
 - A person's answer to a sensitive question is the tuple of their values over its
   columns; all "" means unanswered. l[question] is the fewest distinct answers any class
   has, over the classes where someone answered.
+
+A *linked* table (a repeat's `data_<repeat>`, one row per entry) is read whole, in the same
+format, and must keep three promises, or `Counted.problems` says which it breaks:
+
+- its columns are exactly the ones declared, in that order;
+- every row's pid is a pid of the data file, and its (pid, wave) a row of it;
+- each response — a (pid, wave) of the data file — has exactly as many rows as the lower
+  bound of its cell in the data file's count column, the number the cell starts with ("3"
+  for "3", "3-4" or "3+"; in Stata the cell's value label, "3 or 4 entries"; none for ""
+  or "suppressed", or when there is no count column), numbered 1, 2, … in `position`.
+  So counting rows tells nothing the data file does not.
+
+Its sensitive questions get an l too, `<table>.<question>`, a person's value being their
+non-empty values over all their rows, ordered by (wave, value), joined as above.
 """
 
 from __future__ import annotations
@@ -26,8 +40,9 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any
 
@@ -37,6 +52,25 @@ import pyarrow.parquet as pq
 
 FORMATS = ("csv", "xlsx", "parquet", "json", "dta")
 SEPARATOR = "\x1e"  # joins one person's values from several rows
+SUPPRESSED = "suppressed"
+# A number of entries as written starts with its lower bound: "3", "3-4", "3+", or in
+# Stata its value label, "3 or 4 entries".
+_COUNT = re.compile(r"(\d+)(?:\D.*)?")
+
+
+@dataclass(frozen=True)
+class Linked:
+    """A table beside the data file, one row per entry of a repeat, linked to it by pid."""
+
+    name: str
+    source: bytes | IO[bytes]
+    # The columns declared, as named in the file, in order.
+    columns: Sequence[str]
+    # The data file's column whose cell bounds each response's rows (None: no rows).
+    count: str | None
+    # Question -> its columns in this table.
+    sensitive: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    position: str = "position"
 
 
 @dataclass(frozen=True)
@@ -48,6 +82,10 @@ class Counted:
     classes: int
     class_sizes: tuple[int, ...]
     l: dict[str, int]  # noqa: E741 - as in l-diversity; absent: nobody answered
+    # Broken promises of the file's header and of the linked tables, one sentence each.
+    problems: tuple[str, ...] = ()
+    # Rows of each linked table.
+    linked_rows: dict[str, int] = field(default_factory=dict)
 
     def small(self, k_required: int) -> int:
         """How many people are in classes smaller than `k_required`."""
@@ -61,18 +99,33 @@ def count(
     sensitive: Mapping[str, Sequence[str]] | None = None,
     pid: str = "pid",
     wave: str | None = "wave",
+    columns: Sequence[str] | None = None,
+    linked: Sequence[Linked] = (),
 ) -> Counted:
     """Count people, equivalence classes and l-diversity in a written export file.
 
     Both maps go from a question to its column names *as written in the file* (several
     0/1 columns for a select_multiple question). A named column the file lacks is a
     ValueError: the caller declares what it wrote. `wave=None` treats all rows as one wave.
+    `columns`, when given, are all the columns declared, which the file's header must
+    match; `linked` tables are checked against the file (see the module's contract).
     """
     sensitive = sensitive or {}
     qi_columns = [name for names in quasi_identifiers.values() for name in names]
     sensitive_columns = [name for names in sensitive.values() for name in names]
     value_columns = list(dict.fromkeys(qi_columns + sensitive_columns))
-    frame = read_data(source, fmt, [pid, *([wave] if wave else []), *value_columns])
+    counts = [table.count for table in linked if table.count is not None]
+    data = _bytes(source)
+    header, frame = _read(data, fmt, [pid, *([wave] if wave else []), *value_columns, *counts])
+    if fmt == "dta":
+        # A count's integer stands for a code; its value label tells the entries.
+        for name, labels in _stata_labels(data, counts).items():
+            frame[name] = labels
+    problems = []
+    # An empty json array has no header to compare.
+    headless = fmt == "json" and frame.empty
+    if columns is not None and header != list(columns) and not headless:
+        problems.append(_header_problem("the data file", header, columns))
     pids = frame[pid].to_numpy(dtype=object)
     if (pids == "").any():
         # Rows without a pid cannot be told apart, and lumping them together would hide
@@ -92,6 +145,31 @@ def count(
     }
     klass = _combine([values[name] for name in qi_columns], n)
     sizes = np.bincount(klass, minlength=1 if n else 0)
+    l_values = _l_diversity(klass, values, sensitive)
+    rows = {}
+    for table in linked:
+        found, table_l, table_rows = _check_linked(
+            table, fmt, frame, pd.Index(people), klass, pid, wave
+        )
+        problems.extend(found)
+        l_values.update({f"{table.name}.{question}": v for question, v in table_l.items()})
+        rows[table.name] = table_rows
+    return Counted(
+        people=n,
+        k=int(sizes.min()) if n else 0,
+        classes=len(sizes),
+        class_sizes=tuple(sorted(int(size) for size in sizes)),
+        l=l_values,
+        problems=tuple(problems),
+        linked_rows=rows,
+    )
+
+
+def _l_diversity(
+    klass: np.ndarray, values: Mapping[str, np.ndarray], sensitive: Mapping[str, Sequence[str]]
+) -> dict[str, int]:
+    """The fewest distinct answers any class has, per question someone answered."""
+    n = len(klass)
     l_values = {}
     for question, names in sensitive.items():
         answered = np.zeros(n, dtype=bool)
@@ -105,13 +183,115 @@ def count(
         pairs = np.unique(klass[answered] * width + answer)
         per_class = np.bincount(pairs // width)
         l_values[question] = int(per_class[per_class > 0].min())
-    return Counted(
-        people=n,
-        k=int(sizes.min()) if n else 0,
-        classes=len(sizes),
-        class_sizes=tuple(sorted(int(size) for size in sizes)),
-        l=l_values,
+    return l_values
+
+
+def _check_linked(
+    table: Linked,
+    fmt: str,
+    data: pd.DataFrame,
+    people: pd.Index,
+    klass: np.ndarray,
+    pid: str,
+    wave: str | None,
+) -> tuple[list[str], dict[str, int], int]:
+    """A linked table's broken promises, its sensitive questions' l, and its rows."""
+    header, frame = _read(table.source, fmt, None)
+    if fmt == "json" and frame.empty:  # an empty array: no header, no rows
+        header = list(table.columns)
+        frame = pd.DataFrame({column: [] for column in header}, dtype=object)
+    name = table.name
+    problems = []
+    if header != list(table.columns):
+        problems.append(_header_problem(name, header, table.columns))
+    needed = [pid, table.position, *([wave] if wave else [])]
+    if any(column not in header for column in needed):
+        return [*problems, f"{name} lacks one of {', '.join(needed)}"], {}, len(frame)
+    pids = frame[pid].to_numpy(dtype=object)
+    owner = people.get_indexer(pd.Index(pids))
+    strangers = int((owner < 0).sum())
+    if strangers:
+        problems.append(f"{strangers} row(s) of {name} have a pid that the data file lacks")
+    # Each response of the data file, as pid + wave, and how many entries it may have.
+    keys = _keys(data, pid, wave)
+    if table.count is None:
+        bounds = np.zeros(len(data), dtype=np.int64)
+    else:
+        bounds, unreadable = _lower_bounds(data[table.count].to_numpy(dtype=object))
+        if unreadable:
+            problems.append(f"{unreadable} cell(s) of {table.count} are not a number of entries")
+    allowed = pd.Series(bounds).groupby(keys).sum()
+    mine = _keys(frame, pid, wave)
+    given = pd.Series(1, index=mine).groupby(level=0).sum()
+    expected = allowed.reindex(given.index).fillna(0).astype(np.int64)
+    wrong = int((given != expected).sum())
+    missing = int(((allowed > 0) & ~allowed.index.isin(given.index)).sum())
+    if wrong or missing:
+        problems.append(
+            f"{wrong + missing} response(s) have a number of rows in {name} other than "
+            f"the lower bound of their {table.count or 'count'} in the data file"
+        )
+    position = pd.to_numeric(pd.Series(frame[table.position]), errors="coerce")
+    limit = expected.reindex(mine).to_numpy()
+    bad = position.isna().to_numpy() | (position.to_numpy() < 1) | (position.to_numpy() > limit)
+    repeated = pd.Series(mine + SEPARATOR + frame[table.position].to_numpy(dtype=object))
+    if bad.any() or repeated.duplicated().any():
+        problems.append(f"the positions in {name} are not 1, 2, … per response")
+    l_values: dict[str, int] = {}
+    if table.sensitive and not strangers:
+        own_waves = (
+            pd.factorize(frame[wave].to_numpy(dtype=object), sort=True)[0]
+            if wave
+            else np.zeros(len(frame), dtype=np.int64)
+        )
+        columns = [column for names in table.sensitive.values() for column in names]
+        values = {
+            column: _person_values(
+                frame[column].to_numpy(dtype=object), owner, own_waves, len(people)
+            )
+            for column in dict.fromkeys(columns)
+        }
+        l_values = _l_diversity(klass, values, table.sensitive)
+    return problems, l_values, len(frame)
+
+
+def _keys(frame: pd.DataFrame, pid: str, wave: str | None) -> np.ndarray:
+    """Each row's response: its pid and wave, joined."""
+    pids = frame[pid].to_numpy(dtype=object)
+    if wave is None:
+        return pids
+    joined: np.ndarray = pids + SEPARATOR + frame[wave].to_numpy(dtype=object)
+    return joined
+
+
+def _lower_bounds(cells: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each count cell's lower bound (0 for "" and "suppressed"), and how many cells are
+    no number of entries at all."""
+    bounds = np.zeros(len(cells), dtype=np.int64)
+    unreadable = 0
+    for i, cell in enumerate(cells):
+        if cell in ("", SUPPRESSED):
+            continue
+        matched = _COUNT.fullmatch(cell)
+        if matched is None:
+            unreadable += 1
+        else:
+            bounds[i] = int(matched.group(1))
+    return bounds, unreadable
+
+
+def _header_problem(name: str, header: Sequence[str], declared: Sequence[str]) -> str:
+    extra = [column for column in header if column not in declared]
+    absent = [column for column in declared if column not in header]
+    detail = "; ".join(
+        part
+        for part in (
+            f"undeclared: {', '.join(extra)}" if extra else "",
+            f"not written: {', '.join(absent)}" if absent else "",
+        )
+        if part
     )
+    return f"the columns of {name} are not those declared ({detail or 'in another order'})"
 
 
 def _person_values(column: np.ndarray, person: np.ndarray, waves: np.ndarray, n: int) -> np.ndarray:
@@ -158,10 +338,17 @@ def read_data(
     `columns` picks (and orders) the columns to return, all by default; one the file
     lacks is a ValueError naming it.
     """
+    return _read(source, fmt, columns)[1]
+
+
+def _read(
+    source: bytes | IO[bytes], fmt: str, columns: Iterable[str] | None = None
+) -> tuple[list[str], pd.DataFrame]:
+    """`read_data`, and the file's whole header."""
     reader = _READERS.get(fmt)
     if reader is None:
         raise ValueError(f"Unknown format {fmt!r}; expected one of {', '.join(FORMATS)}.")
-    data = bytes(source) if isinstance(source, bytes | bytearray | memoryview) else source.read()
+    data = _bytes(source)
     wanted = None if columns is None else list(dict.fromkeys(columns))
     header, raw = reader(data, wanted)
     if wanted is not None:
@@ -170,7 +357,20 @@ def read_data(
             raise ValueError(f"Columns not in the {fmt} file: {', '.join(absent)}.")
     names = header if wanted is None else wanted
     # object, not pandas' str dtype: counting works on numpy arrays of Python strings.
-    return pd.DataFrame({name: _as_text(raw(name)) for name in names}, columns=names, dtype=object)
+    frame = pd.DataFrame({name: _as_text(raw(name)) for name in names}, columns=names, dtype=object)
+    return list(header), frame
+
+
+def _bytes(source: bytes | IO[bytes]) -> bytes:
+    return bytes(source) if isinstance(source, bytes | bytearray | memoryview) else source.read()
+
+
+def _stata_labels(data: bytes, columns: Sequence[str]) -> dict[str, np.ndarray]:
+    """Stata columns as their value labels (as text; the value itself where it has none)."""
+    if not columns:
+        return {}
+    frame = pd.read_stata(io.BytesIO(data), columns=list(columns), convert_categoricals=True)
+    return {name: _as_text(frame[name].astype(object)) for name in columns}
 
 
 def _as_text(values: Any) -> np.ndarray:

@@ -76,12 +76,19 @@ def run_export(
             # The connection goes back to the pool once read: anonymising needs none.
             with db.engine.connect() as connection:
                 try:
-                    data, columns, definitions = pipeline.load_table(
-                        connection, survey_id, options, progress
-                    )
+                    loaded = pipeline.load_tables(connection, survey_id, options, progress)
                 except LookupError:
                     raise ExportRefused(f"there is no survey {survey_id!r}") from None
-            result = pipeline.anonymise(data, columns, definitions, options, seed=seed)
+            definitions = loaded.definitions
+            result = pipeline.anonymise(
+                loaded.data,
+                loaded.columns,
+                definitions,
+                options,
+                seed=seed,
+                entries=loaded.repeats,
+            )
+            del loaded  # the table as read: only the release is needed from here
         own = max((v for v, d in definitions.items() if d["id"] == survey_id), default=None)
         definition = definitions[own] if own is not None else next(iter(definitions.values()))
         title, default = definition["title"], definition["default_language"]
@@ -94,6 +101,7 @@ def run_export(
             title.get(default, survey_id),
             result.tables,
             l_diversity=options.l_diversity,
+            repeats=result.repeats,
         )
     except (kanon.CannotAnonymise, purposes.PurposeError, NotReleased) as error:
         _audit(actor, "export refused", {**details, "reason": str(error)})
@@ -125,13 +133,16 @@ def run_export(
 
 
 def known_questions() -> frozenset[str]:
-    """Every question name of every loaded survey version, and the columns exports make."""
+    """Every question name of every loaded survey version (a repeat's questions too), and
+    the columns exports make."""
     names = {"period", "programme", "country_income_group"}
     versions = db.session.scalars(
         select(SurveyVersion).options(undefer(SurveyVersion.stored_definition))
     )
     for version in versions:
-        names.update(question.name for question in version.survey.questions)
+        for question in version.survey.questions:
+            # A repeat's questions too: a purpose may exclude one from the repeat's table.
+            names.update([question.name, *(inner.name for inner in question.questions)])
     return frozenset(names)
 
 
