@@ -163,15 +163,33 @@ def test_ucl_biomass_version_is_mapped_to_a_whole_number(runner):
 
 
 @pytest.mark.parametrize("options", [(), ("--skip-unsupported",)])
-def test_or_other_compares_with_a_column_no_choice_has(runner, options):
-    # 'pastel=yes' reads a column 'yes' of each choice (XPath: nothing, so ODK offers no
-    # pastel at all); the author meant the text 'yes'. A mistake, not a limit: refused.
+def test_or_other_compares_with_a_column_no_choice_has(runner, tmp_path, options):
+    # 'pastel=yes' reads a column 'yes' of each choice: in XPath an empty node-set, with
+    # which every comparison is false, so ODK offers no pastel at all. Imported with that
+    # meaning (the question is never asked), and said, since the author meant 'yes'.
     form = fixture("or_other.xlsx")
-    assert refused(runner, form, *options) == [
-        f"{form}: survey row 3, column choice_filter: choice_filter 'pastel=yes' reads 'yes', "
-        "which is no column of the choices of list 'colors' (its columns: pastel); to compare "
-        "with the text, write it in quotes: 'yes'"
+    definition, warnings = converted(runner, form, tmp_path, *options)
+    assert questions(definition)["fav_pastel"]["choice_filter"] == "false()"
+    assert questions(definition)["fav_color"]["other"] is True
+    assert warnings == [
+        f"warning: {form}: survey row 3, column choice_filter: choice_filter 'pastel=yes' "
+        "reads 'yes', which is no column of the choices of list 'colors' (its columns: "
+        "pastel); to compare with the text, write it in quotes: 'yes'; as in ODK, each "
+        "comparison with it is false"
     ]
+
+
+def test_or_other_imported_is_filled_to_the_end(runner, tmp_path, make_survey, respondent):
+    form = fixture("or_other.xlsx")
+    out = tmp_path / "or_other.yaml"
+    assert import_form(runner, form, "--out", str(out)).exit_code == 0
+    make_survey(out.read_text().replace("id: or_other", "id: or_other\npublic: true"))
+    person = respondent("or_other")
+    person.open()
+    # The pastel question offers nothing, as in ODK: it is not asked.
+    assert person.questions() == ["fav_color"]
+    done = person.post(1, {"fav_color": "other", "fav_color_other": "teal"}, action="submit")
+    assert done.status_code == 200
 
 
 def test_specify_other_old_syntax_converts(runner, tmp_path):

@@ -442,15 +442,41 @@ def test_a_column_that_cannot_be_one_of_our_names_is_said(runner, tmp_path):
 
 
 @pytest.mark.parametrize("flags", [(), ("--skip-unsupported",)])
-def test_a_filter_on_a_column_no_choice_has_is_refused(runner, tmp_path, flags):
-    survey = [["type", "name", "label", "choice_filter"], ["select_one l", "a", "A", "kind = 1"]]
+def test_a_filter_on_a_column_no_choice_has_is_refused_inside_arithmetic(runner, tmp_path, flags):
+    survey = [
+        ["type", "name", "label", "choice_filter"],
+        ["select_one l", "a", "A", "kind + 1 = 2"],
+    ]
     choices = [["list_name", "name", "label"], ["l", "one", "One"]]
     form = workbook(tmp_path / "nocolumn.xlsx", survey, choices)
     assert refused(runner, form, *flags) == [
-        f"{form}: survey row 2, column choice_filter: choice_filter 'kind = 1' reads 'kind', "
-        "which is no column of the choices of list 'l' (its columns: none); to compare with "
-        "the text, write it in quotes: 'kind'"
+        f"{form}: survey row 2, column choice_filter: choice_filter 'kind + 1 = 2' reads "
+        "'kind', which is no column of the choices of list 'l' (its columns: none); to "
+        "compare with the text, write it in quotes: 'kind'"
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "imported"),
+    [
+        ("kind = 1", "false()"),
+        ("1 != kind or name = 'one'", "false() or name = 'one'"),
+        ("(kind < ${x}) and name = 'one'", "(false()) and name = 'one'"),
+    ],
+)
+def test_a_comparison_with_a_column_no_choice_has_is_false_as_in_odk(
+    runner, tmp_path, written, imported
+):
+    survey = [
+        ["type", "name", "label", "choice_filter"],
+        ["integer", "x", "X", None],
+        ["select_one l", "a", "A", written],
+    ]
+    choices = [["list_name", "name", "label"], ["l", "one", "One"]]
+    form = workbook(tmp_path / "nocolumn.xlsx", survey, choices)
+    definition, warnings = converted(runner, form, tmp_path)
+    assert questions(definition)["a"]["choice_filter"] == imported
+    assert len(warnings) == 1 and "as in ODK, each comparison with it is false" in warnings[0]
 
 
 # --- defaults, read-only questions and the messages --------------------------------------

@@ -21,7 +21,7 @@ from .choices import ListColumns
 from .messages import Report
 from .names import REFERENCE, our_name
 from .questions import Group, Page, Question, Repeats, Source
-from .xpath import bare_names, rename_bare_names
+from .xpath import bare_names, rename_bare_names, without_comparisons_to
 
 
 def rename_questions(pages: list[Page], report: Report) -> dict[str, str]:
@@ -119,7 +119,13 @@ class Expressions:
 
         rewritten = REFERENCE.sub(self._renamer(key, "survey", row, problem, group), text)
         if key == "choice_filter" and not bad:
-            rewritten = self._columns(rewritten, text, list_name or "", problem)
+            rewritten = self._columns(
+                rewritten,
+                text,
+                list_name or "",
+                problem,
+                lambda message: self.report.warn(message, "survey", row, header),
+            )
         try:
             parse(rewritten)
         except ExpressionError as error:
@@ -208,20 +214,32 @@ class Expressions:
         return rename
 
     def _columns(
-        self, rewritten: str, text: str, list_name: str, problem: Callable[[str], None]
+        self,
+        rewritten: str,
+        text: str,
+        list_name: str,
+        problem: Callable[[str], None],
+        warn: Callable[[str], None],
     ) -> str:
         """A choice filter's bare names as the columns of its list are named in our YAML;
         when the list kept duplicated choices once, each copy of their columns is tried."""
         columns = self.columns.get(list_name, ListColumns())
-        for name in bare_names(rewritten):
-            if name != "name" and name not in columns.names:
-                have = ", ".join(sorted(set(columns.names.values()))) or "none"
-                problem(
-                    f"choice_filter {text!r} reads {name!r}, which is no column of the "
-                    f"choices of list {list_name!r} (its columns: {have}); to compare "
-                    f"with the text, write it in quotes: '{name}'"
-                )
+        missing = [n for n in bare_names(rewritten) if n != "name" and n not in columns.names]
+        if missing:
+            have = ", ".join(sorted(set(columns.names.values()))) or "none"
+            hint = (
+                f"choice_filter {text!r} reads {missing[0]!r}, which is no column of the "
+                f"choices of list {list_name!r} (its columns: {have}); to compare with the "
+                f"text, write it in quotes: '{missing[0]}'"
+            )
+            # ODK compares nothing with a column that does not exist: the comparison is
+            # false. Kept so (the form means the same here), and said.
+            faithful = without_comparisons_to(rewritten, set(missing))
+            if faithful is None:
+                problem(hint)
                 return rewritten
+            warn(f"{hint}; as in ODK, each comparison with it is false")
+            rewritten = faithful
         first = rename_bare_names(rewritten, columns.names)
         if not columns.copies:
             return first

@@ -65,6 +65,43 @@ def bare_names(text: str) -> list[str]:
     return found
 
 
+# A comparison's operand that is one token: what `without_comparisons_to` can take out.
+_OPERANDS = frozenset({"NAME", "PYXFORM_REF", "SYSTEM_LITERAL", "NUMBER"})
+# What may stand on either side of such a comparison: it is then a whole condition.
+_EDGES = frozenset({"OPS_BOOL", "OPEN_PAREN", "CLOSE_PAREN", "COMMA"})
+
+
+def without_comparisons_to(text: str, missing: set[str]) -> str | None:
+    """`text` with each comparison that reads a bare name in `missing` (a node that does
+    not exist) replaced by `false()`: XPath compares nothing with an empty node-set, so
+    such a comparison is false, whatever its operator. None when a missing name is used
+    in any other way (inside arithmetic, as a function's argument)."""
+    tokens = [t for t in _tokens(text) if t.kind != "WHITESPACE"]
+    pieces: list[tuple[int, int]] = []  # spans to replace
+    for i, token in enumerate(tokens):
+        if token.kind != "NAME" or token.text not in missing:
+            continue
+        if i >= 2 and tokens[i - 1].kind == "OPS_COMP" and tokens[i - 2].kind in _OPERANDS:
+            first, last = i - 2, i
+        elif (
+            i + 2 < len(tokens)
+            and tokens[i + 1].kind == "OPS_COMP"
+            and tokens[i + 2].kind in _OPERANDS
+        ):
+            first, last = i, i + 2
+        else:
+            return None
+        before = tokens[first - 1].kind if first > 0 else "OPS_BOOL"
+        after = tokens[last + 1].kind if last + 1 < len(tokens) else "OPS_BOOL"
+        if before not in _EDGES or after not in _EDGES:
+            return None
+        pieces.append((tokens[first].start, tokens[last].end))
+    result = text
+    for start, end in sorted(set(pieces), reverse=True):
+        result = result[:start] + "false()" + result[end:]
+    return result
+
+
 def rename_bare_names(text: str, names: Mapping[str, str]) -> str:
     """`text` with each bare name in `names` replaced, strings and ${...} left as they are."""
     pieces = []
