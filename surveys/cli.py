@@ -69,6 +69,15 @@ def validate_command(paths: tuple[str, ...], strict: bool) -> None:
                 "of anonymised exports; add bins: [lower edges] to export it",
                 err=True,
             )
+        for row in completeness(definition):
+            if row.missing:
+                # As pyxform does: the survey works, shown in the default language there.
+                click.echo(
+                    f"warning: {path}: {len(row.missing)} of {row.total} texts have no "
+                    f"{row.language!r} translation and show in {survey.default_language!r}; "
+                    f"`surveys translations --missing {path}` lists them",
+                    err=True,
+                )
         click.echo(f"ok: {_summary(survey)}")
 
 

@@ -145,3 +145,22 @@ def test_bundled_surveys_are_complete_in_six_languages(runner):
     lines = result.output.splitlines()[1:]
     assert [line.split()[0] for line in lines] == ["en", "es", "pt_BR", "fr", "sw", "ar"]
     assert all("100.0%" in line for line in lines)
+
+
+def test_validate_warns_of_missing_translations_that_fall_back(runner, tmp_path):
+    partial = tmp_path / "partial.yaml"
+    partial.write_text(
+        "id: partial\nversion: 1\ntitle: {en: Partial, es: Parcial}\nlanguages: [en, es]\n"
+        "pages:\n  - title: One\n    questions:\n"
+        "      - {name: a, type: text, label: {en: A, es: A}}\n"
+        "      - {name: b, type: text, label: B}\n"
+    )
+    result = runner.invoke(args=["surveys", "validate", str(partial)])
+    assert result.exit_code == 0
+    assert result.stderr == (
+        f"warning: {partial}: 2 of 4 texts have no 'es' translation and show in 'en'; "
+        f"`surveys translations --missing {partial}` lists them\n"
+    )
+    listed = runner.invoke(args=["surveys", "translations", "--missing", str(partial)])
+    assert "missing: question 'b' label" in listed.output
+    assert "missing: page 'page_1' title" in listed.output
