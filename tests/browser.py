@@ -28,6 +28,7 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 # A small Android phone: what many respondents fill the survey on.
 PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
 # Impacts that fail a test; moderate and minor ones are only reported.
 BLOCKING_IMPACTS = {"serious", "critical"}
 
@@ -87,16 +88,23 @@ def surveys_loaded(app) -> None:
 def new_context(browser: Browser) -> Iterator:
     """Browser contexts (each its own cookies), closed after the test.
 
-    `phone=True` gives a phone-sized viewport; `javascript=True` also lets the test inject
-    axe-core despite our Content-Security-Policy, which allows no script but our own.
+    `phone=True` gives a phone-sized viewport (360 px wide, or any `viewport`);
+    `javascript=True` also lets the test inject axe-core despite our
+    Content-Security-Policy, which allows no script but our own.
     """
     contexts: list[BrowserContext] = []
 
-    def make(*, javascript: bool = True, phone: bool = True, **options: Any) -> BrowserContext:
+    def make(
+        *,
+        javascript: bool = True,
+        phone: bool = True,
+        viewport: dict[str, int] | None = None,
+        **options: Any,
+    ) -> BrowserContext:
         context = browser.new_context(
             java_script_enabled=javascript,
             bypass_csp=javascript,
-            viewport=PHONE if phone else {"width": 1280, "height": 900},
+            viewport=viewport or (PHONE if phone else DESKTOP),
             is_mobile=phone,
             has_touch=phone,
             locale=options.pop("locale", "en-US"),
