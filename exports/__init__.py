@@ -7,7 +7,8 @@ steps, each in a module of its own: `load` and `flatten` (the flat table), `prep
 (the cells written), `people` (classes, subsets, pseudonyms), `repeats` (a table per
 repeat), `tables` and `aggregates` (the summary tables), `methodology`; then the files, in
 `writers` and `bundle`, counted and checked again by `verify`. `definitions` says what
-the steps read of a survey definition.
+the steps read of a survey definition; `refusals` says why nothing was released, as data
+that an application can word in its user's language.
 """
 
 # The data file formats of a bundle.

@@ -24,7 +24,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-from exports import FORMATS, verify
+from exports import FORMATS, refusals, verify
 from exports.aggregates import Table
 from exports.columns import SUPPRESSED, Column
 from exports.repeats import POSITION, RepeatTable
@@ -78,7 +78,7 @@ LOADERS = {
 }
 
 
-class NotReleased(Exception):
+class NotReleased(refusals.Refusal):
     """The written data file does not keep the bundle's promise; one sentence says why."""
 
 
@@ -178,7 +178,9 @@ def _counted(staged: list[_Staged], fmt: str, methodology: Mapping[str, Any]) ->
     if counted.problems:
         raise NotReleased(
             f"the written files do not keep the bundle's promise ({counted.problems[0]}), "
-            "so nothing was released"
+            "so nothing was released",
+            refusals.FILE_CHECK,
+            problem=str(counted.problems[0]),
         )
     return {
         "k_achieved": counted.k,
@@ -197,17 +199,24 @@ def _check(methodology: dict[str, Any], l_diversity: int | None) -> None:
     k, achieved = int(methodology["k"]), int(methodology["k_achieved"])
     if methodology.get("records") and achieved < k:
         raise NotReleased(
-            f"the written file has a group of only {achieved} "
-            f"{'person' if achieved == 1 else 'people'} where k={k} was promised, so it was "
-            "not released"
+            f"the written file has a group of only {refusals.people(achieved)} where k={k} "
+            "was promised, so it was not released",
+            refusals.GROUP_UNDER_K,
+            people=achieved,
+            k=k,
         )
     if l_diversity is not None:
         low = {q: value for q, value in methodology["l_diversity"].items() if value < l_diversity}
         if low:
             question, value = min(low.items(), key=lambda item: item[1])
+            values = f"{value} value" if value == 1 else f"{value} different values"
             raise NotReleased(
-                f"in the written file some group's {question!r} answers take only {value} "
-                f"value(s) where l={l_diversity} was asked, so it was not released"
+                f"in the written file some group's {question!r} answers take only {values} "
+                f"where l={l_diversity} was asked, so it was not released",
+                refusals.TOO_FEW_ANSWERS,
+                question=str(question),
+                distinct=int(value),
+                l=l_diversity,
             )
 
 

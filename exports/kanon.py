@@ -26,6 +26,7 @@ from typing import TypedDict
 import numpy as np
 import pandas as pd
 
+from . import refusals
 from .columns import SUPPRESSED
 from .definitions import HierarchyLevel
 
@@ -131,8 +132,19 @@ class Result:
     evaluated: int = 0  # lattice nodes looked at
 
 
-class CannotAnonymise(Exception):
+class CannotAnonymise(refusals.Refusal):
+    """k cannot be met: fewer than k people in all, or too many to suppress."""
+
+
+def too_few(total: int, k: int) -> CannotAnonymise:
     """Fewer than k people in all: no generalisation can hide anyone."""
+    return CannotAnonymise(
+        f"only {refusals.people(total)}; k={k} needs at least {k}, "
+        "so no generalisation can protect them",
+        refusals.TOO_FEW_PEOPLE,
+        people=total,
+        k=k,
+    )
 
 
 # (quasi-identifier, level) -> a value per distinct row, or how many distinct values.
@@ -184,10 +196,7 @@ def search(
     """
     total = len(people)
     if total < k:
-        raise CannotAnonymise(
-            f"only {total} {'person' if total == 1 else 'people'}; k={k} needs at least {k}, "
-            "so no generalisation can protect them"
-        )
+        raise too_few(total, k)
     node, small, evaluated = best_node(people, qis, k, max_suppression * total)
     kept = _person_class_sizes(people, qis, node)[~small]
     return Result(
@@ -346,10 +355,7 @@ def recode(
     """
     total = len(people)
     if total < k:
-        raise CannotAnonymise(
-            f"only {total} {'person' if total == 1 else 'people'}; k={k} needs at least {k}, "
-            "so no generalisation can protect them"
-        )
+        raise too_few(total, k)
     tops = np.asarray([qi.top for qi in qis], dtype=np.int64)
     levels = np.tile(tops, (total, 1))
     budget = max_suppression * total

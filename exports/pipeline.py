@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
-from . import coarsen, derived, kanon, load, purposes, release, repeats
+from . import coarsen, derived, kanon, load, purposes, refusals, release, repeats
 from .aggregates import Table
 from .columns import Column
 from .definitions import Definitions, Hierarchies
@@ -206,12 +206,7 @@ def anonymise(
     data, left_out = select_subset(data, classes, options.programme, options.term)
     subset = options.programme is not None or options.term is not None
     if subset and data.empty:
-        raise kanon.CannotAnonymise(
-            f"each of the {left_out} people of this subset shares a group of the survey's "
-            "release with people outside it, so none can be released apart"
-            if left_out
-            else "only 0 people are in this subset"
-        )
+        raise _nobody_apart(left_out)
     release.prune_codes(data, columns)
 
     in_release = set(data["_person"].astype(object))
@@ -318,10 +313,35 @@ def _within_budget(suppressed: int, people: int, options: Options) -> None:
     allowed = max(options.max_suppression * people, options.k)
     if suppressed > allowed:
         raise kanon.CannotAnonymise(
-            f"k={options.k} would leave {suppressed} of {people} people "
+            f"k={options.k} would leave {suppressed} of {refusals.people(people)} "
             f"({suppressed / people:.0%}) suppressed, more than --max-suppression "
-            f"{options.max_suppression} allows"
+            f"{options.max_suppression} allows",
+            refusals.TOO_MUCH_SUPPRESSION,
+            suppressed=suppressed,
+            people=people,
+            k=options.k,
+            max_suppression=options.max_suppression,
         )
+
+
+def _nobody_apart(left_out: int) -> kanon.CannotAnonymise:
+    """A subset that releases nobody: none of its people answered, or every one of them
+    shares a group with people outside it."""
+    if not left_out:
+        return kanon.CannotAnonymise(
+            "only 0 people are in this subset", refusals.SUBSET_EMPTY, people=0
+        )
+    return kanon.CannotAnonymise(
+        (
+            "the only person of this subset shares a group of the survey's release with "
+            "people outside it, so they cannot be released apart"
+            if left_out == 1
+            else f"each of the {left_out} people of this subset shares a group of the "
+            "survey's release with people outside it, so none can be released apart"
+        ),
+        refusals.SUBSET_SPLIT,
+        people=left_out,
+    )
 
 
 def _questions(names: list[str]) -> set[str]:

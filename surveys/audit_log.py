@@ -23,9 +23,11 @@ ANONYMOUS = "anonymous"
 
 def audit(action: str, actor: str | None = None, **details: Any) -> None:
     """Record in the audit log (the caller commits). Never pass answers here. Without
-    `actor`, the signed-in user is the one who acted."""
+    `actor`, the signed-in user is the one who acted. A detail that is None (an export of
+    every programme, no l asked) is left out: there is nothing to record."""
     who = actor or (current_user.email if current_user.is_authenticated else ANONYMOUS)
-    db.session.add(AuditEvent(actor=who[:320], action=action, details=details))
+    kept = {key: value for key, value in details.items() if value is not None}
+    db.session.add(AuditEvent(actor=who[:320], action=action, details=kept))
 
 
 def actions() -> list[str]:

@@ -226,7 +226,7 @@ class Participant(Model):
 
 
 class StatusChange(Model):
-    """A participant's status from a date on: the dashboard's failure and withdrawal rates."""
+    """A participant's status from a date on: their history, imported ones dated by the term."""
 
     __tablename__ = "status_changes"
     __table_args__ = (one_of("status", STATUSES),)

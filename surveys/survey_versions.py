@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from .extensions import db
 from .models import Response, SurveyVersion
@@ -69,6 +71,42 @@ def survey_ids() -> list[str]:
             select(SurveyVersion.survey_id).distinct().order_by(SurveyVersion.survey_id)
         )
     )
+
+
+# The survey every mentee answers when joining: its answers are a programme's core.
+INTAKE = "intake"
+
+
+def core_survey(ids: list[str]) -> str | None:
+    """Of these stored surveys, the one whose answers are the programme's core (what a
+    form offers first): `intake`, else the first public one, else the first."""
+    if INTAKE in ids:
+        return INTAKE
+    for survey_id in ids:
+        version = latest_version(survey_id)
+        if version is not None and is_public(version.definition):
+            return survey_id
+    return ids[0] if ids else None
+
+
+def answerable_programmes() -> dict[str, Mapping[str, str]]:
+    """The programmes respondents may name in a survey's `programme_question` (an
+    anonymous intake's programme), by code, with their labels by language: of every stored
+    version, for answers to an older one name its codes."""
+    found: dict[str, Mapping[str, str]] = {}
+    versions = db.session.scalars(
+        select(SurveyVersion)
+        .options(undefer(SurveyVersion.stored_definition))
+        .order_by(SurveyVersion.id)
+    )
+    for version in versions:
+        survey = version.survey
+        name = survey.programme_question
+        if not name or not survey.has_question(name):
+            continue
+        choices = survey.choice_list(survey.question(name))
+        found.update({choice.code: choice.label for choice in choices.choices} if choices else {})
+    return found
 
 
 def latest_version(survey_id: str) -> SurveyVersion | None:

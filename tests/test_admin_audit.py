@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bs4 import BeautifulSoup
+from sqlalchemy import select
 
 from surveys.extensions import db
 from surveys.models import AuditEvent
+from tests.test_admin_exports import post_export
 
 
 def rows(page_text: str) -> list[list[str]]:
@@ -67,3 +69,33 @@ def test_fifty_a_page(app, signed_in):
 
 def test_analysts_get_403(signed_in):
     assert signed_in("analyst").get("/admin/audit").status_code == 403
+
+
+def test_an_export_of_every_programme_records_and_shows_no_none(app, runner, signed_in):
+    """Options not given (every programme and term, no l) are left out, not "None"."""
+    assert runner.invoke(args=["surveys", "load"]).exit_code == 0
+    admin = signed_in("admin")
+    assert post_export(admin).status_code == 422  # nobody to export: refused, and audited
+    with app.app_context():
+        details = db.session.scalar(
+            select(AuditEvent.details).where(AuditEvent.action == "export refused")
+        )
+    assert None not in details.values()
+    assert not {"programme", "term", "l"} & set(details)
+    (row,) = rows(admin.get("/admin/audit?action=export+refused").text)
+    assert "None" not in row[3] and "programme" not in row[3]
+    assert "survey: intake" in row[3] and "k: 5" in row[3]
+
+
+def test_an_entry_written_with_none_shows_without_it(app, signed_in):
+    with app.app_context():
+        db.session.add(
+            AuditEvent(
+                actor="cli:ops",
+                action="export",
+                details={"survey": "intake", "programme": None, "term": None, "k": 5},
+            )
+        )
+        db.session.commit()
+    (row,) = rows(signed_in("admin").get("/admin/audit?action=export").text)
+    assert row[3] == "k: 5 survey: intake"

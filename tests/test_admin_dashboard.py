@@ -313,3 +313,42 @@ def test_dashboard_csv_cells_cannot_run_as_spreadsheet_formulas(app, make_survey
 
 def rows_of(client, query: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(client.get(f"/admin/dashboard.csv?{query}").text)))
+
+
+def test_a_past_term_imported_today_counts_in_its_own_year(app, runner, signed_in, tmp_path):
+    """Last year's mentees imported now: their statuses are dated in their term, and the
+    dashboard counts them in the term's year, not in the year of the import."""
+    rows = [f"done{i}@example.org,completed" for i in range(10)]
+    rows += [f"left{i}@example.org,withdrawn" for i in range(5)]
+    people = tmp_path / "2019.csv"
+    people.write_text("email,status\n" + "\n".join(rows) + "\n")
+    result = runner.invoke(
+        args=[
+            "participants",
+            "import",
+            str(people),
+            "--programme",
+            "gsoc",
+            "--term",
+            "2019",
+            "--term-start",
+            "2019-05-27",
+            "--term-end",
+            "2019-09-01",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    analyst = signed_in("analyst")
+    soup = page(analyst.get("/admin/dashboard"))
+    assert count_tables(soup)["participants"] == [
+        ["2019", "10", "5", "0", "15"],
+        ["Total", "10", "5", "0", "15"],
+    ]
+    assert "2019" in [o["value"] for o in soup.select("select[name=year] option")]
+    assert (
+        count_tables(page(analyst.get("/admin/dashboard?year=2019")))["participants"][0][0]
+        == "2019"
+    )
+    admin = signed_in("admin")
+    assert "completed since 2019-09-01" in admin.get("/admin/participants?q=done0").text
+    assert "withdrawn since 2019-09-01" in admin.get("/admin/participants?q=left0").text

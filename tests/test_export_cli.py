@@ -6,14 +6,15 @@ import io
 import json
 import re
 import zipfile
+from datetime import date
 
 import pandas as pd
 import pytest
 from sqlalchemy import select
 
 from surveys.extensions import db
-from surveys.models import AuditEvent
-from tests.test_export_pipeline import programme_data  # noqa: F401 (a fixture)
+from surveys.models import AuditEvent, Programme, Term
+from tests.test_export_pipeline import one_mentee_answered, programme_data  # noqa: F401
 
 BUNDLE = {"datapackage.json", "codebook.csv", "methodology.json", "README.txt"}
 
@@ -61,16 +62,14 @@ def test_every_export_is_audited_without_answers(app, runner, programme_data, tm
     assert event.action == "export" and event.actor.startswith("cli:")
     assert event.details["k"] == 3 and event.details["k_achieved"] >= 3
     assert 65 <= event.details["records"] <= 70  # a few may be suppressed
+    # No l, programme or term was asked: those are left out rather than recorded as None.
     assert set(event.details) == {
         "survey",
         "format",
         "purpose",
-        "l",
         "k",
         "max_suppression",
         "with_followups",
-        "programme",
-        "term",
         "k_achieved",
         "records",
         "records_suppressed",
@@ -123,7 +122,43 @@ def test_programme_and_term_filters(app, runner, programme_data, tmp_path):  # n
     # too rare to keep (fewer than k, so removed rather than suppressed).
     assert kept.exit_code == 0
     assert 65 <= int(re.search(r"(\d+) records", kept.output).group(1)) <= 70
+    with app.app_context():
+        lfx = Programme(code="lfx", name="LFX Mentorship")
+        db.session.add_all([lfx, Term(programme=lfx, name="2019", end=date(2019, 9, 1))])
+        db.session.commit()
     other = runner.invoke(args=["export", "intake", "--programme", "lfx", "--out", out])
-    assert other.exit_code == 1 and "only 0 people" in other.output
+    assert other.exit_code == 1 and "only 0 people are in this subset" in other.output
     no_term = runner.invoke(args=["export", "intake", "--term", "2019", "--out", out])
-    assert no_term.exit_code == 1 and "only 0 people" in no_term.output
+    assert no_term.exit_code == 1 and "only 0 people are in this subset" in no_term.output
+
+
+def test_an_unknown_programme_or_term_is_named_with_the_ones_there_are(
+    app,
+    runner,
+    programme_data,  # noqa: F811
+    tmp_path,
+):
+    out = str(tmp_path / "f.zip")
+    typo = runner.invoke(args=["export", "intake", "--programme", "GSoC", "--out", out])
+    assert typo.exit_code == 1
+    # gsoc is registered; the others are the bundled intake's to choose from.
+    assert "there is no programme 'GSoC'; the programmes are gsoc, gsod, lfx, outreachy" in (
+        typo.output
+    )
+    term = runner.invoke(args=["export", "intake", "--term", "2052", "--out", out])
+    assert term.exit_code == 1 and "there is no term '2052'; the terms are 2025" in term.output
+    both = runner.invoke(
+        args=["export", "intake", "--programme", "gsoc", "--term", "2024", "--out", out]
+    )
+    assert both.exit_code == 1 and "there is no term '2024' of gsoc" in both.output
+    with app.app_context():
+        # A slip of the keyboard is not an export: nothing to audit.
+        assert db.session.scalar(select(AuditEvent)) is None
+
+
+def test_one_person_is_one_person(app, runner, tmp_path):
+    assert runner.invoke(args=["surveys", "load"]).exit_code == 0
+    one_mentee_answered(app)
+    result = runner.invoke(args=["export", "intake", "--out", str(tmp_path / "one.zip")])
+    assert result.exit_code == 1
+    assert "nothing exported: only 1 person; k=5 needs at least 5" in result.output

@@ -82,6 +82,22 @@ def programme_data(app, runner):
         return {"intake": intake.id}
 
 
+def one_mentee_answered(app) -> None:
+    """The bundled surveys' intake answered by one mentee of gsoc 2025: one person."""
+    with app.app_context():
+        gsoc = Programme(code="gsoc", name="Google Summer of Code")
+        term = Term(programme=gsoc, name="2025", end=date(2025, 9, 1))
+        person = Participant(
+            term=term, role="mentee", status="completed", status_changed_on=date(2025, 9, 1)
+        )
+        person.contact = Contact(name="Ana", email="ana@example.org")
+        db.session.add(person)
+        db.session.flush()
+        intake = latest_version("intake")
+        db.session.add(_response(intake, person, "intake", intake_answers(random.Random(1))))
+        db.session.commit()
+
+
 def _response(version: SurveyVersion, person: Participant, wave: str, answers: dict) -> Response:
     year = 2025 if wave == "intake" else 2026  # a follow-up comes a year later
     return Response(

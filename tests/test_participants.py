@@ -156,7 +156,8 @@ def test_reimporting_the_same_file_changes_nothing(app, runner, csv_file):
     assert people(app) == before
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Participant)) == 4
-        assert db.session.scalar(select(func.count()).select_from(StatusChange)) == 4
+        # Each joined (active), and three then completed or failed.
+        assert db.session.scalar(select(func.count()).select_from(StatusChange)) == 7
 
 
 def test_a_changed_status_is_updated_with_the_day_it_changed(app, runner, csv_file):
@@ -171,6 +172,114 @@ def test_a_changed_status_is_updated_with_the_day_it_changed(app, runner, csv_fi
         assert (kim.status, kim.status_changed_on) == ("withdrawn", date(2025, 7, 15))
         history = [(c.status, c.changed_on) for c in kim.status_changes]
         assert history == [("active", date(2025, 6, 1)), ("withdrawn", date(2025, 7, 15))]
+
+
+def histories(app) -> dict[str, list[tuple[str, date]]]:
+    """Each participant's statuses with their days, by email."""
+    with app.app_context():
+        return {
+            participant.contact.email: [
+                (c.status, c.changed_on) for c in participant.status_changes
+            ]
+            for participant in db.session.scalars(select(Participant))
+        }
+
+
+def test_a_past_terms_statuses_are_dated_in_the_term_not_on_the_import_day(app, runner, csv_file):
+    result = run_import(
+        runner,
+        csv_file(GOOD),
+        "--term-start",
+        "2019-05-27",
+        "--today",
+        "2025-03-01",
+        term="2019",
+        end="2019-09-01",
+    )
+    assert result.exit_code == 0, result.output
+    joined, ended = ("active", date(2019, 5, 27)), date(2019, 9, 1)
+    assert histories(app) == {
+        "ana@example.org": [joined, ("completed", ended)],
+        "juan@example.org": [joined, ("completed", ended)],
+        "amina@example.org": [joined, ("failed", ended)],
+        "kim@example.org": [joined],
+    }
+    with app.app_context():
+        latest = dict(
+            db.session.execute(
+                select(Contact.email, Participant.status_changed_on).join(Participant)
+            ).all()
+        )
+    assert latest == {
+        "ana@example.org": ended,
+        "juan@example.org": ended,
+        "amina@example.org": ended,
+        "kim@example.org": date(2019, 5, 27),
+    }
+
+
+def test_a_term_without_a_first_day_is_joined_on_its_last(app, runner, csv_file):
+    path = csv_file("email,status\nana@example.org,completed\nkim@example.org,active\n")
+    assert (
+        run_import(runner, path, "--today", "2025-03-01", term="2019", end="2019-09-01").exit_code
+        == 0
+    )
+    ended = date(2019, 9, 1)
+    assert histories(app) == {
+        "ana@example.org": [("active", ended), ("completed", ended)],
+        "kim@example.org": [("active", ended)],
+    }
+
+
+def test_a_term_under_way_dates_a_final_status_on_the_import_day(app, runner, csv_file):
+    path = csv_file("email,status\nana@example.org,withdrawn\nkim@example.org,active\n")
+    result = run_import(runner, path, "--term-start", "2025-05-27", "--today", "2025-07-01")
+    assert result.exit_code == 0, result.output
+    assert histories(app) == {
+        "ana@example.org": [("active", date(2025, 5, 27)), ("withdrawn", date(2025, 7, 1))],
+        "kim@example.org": [("active", date(2025, 5, 27))],
+    }
+
+
+def test_a_status_date_column_dates_the_rows_status(app, runner, csv_file):
+    path = csv_file(
+        """\
+        email,status,status_date
+        lee@example.org,withdrawn,2019-07-02
+        mo@example.org,active,2019-06-10
+        ana@example.org,completed,
+        bad@example.org,failed,02/07/2019
+        soon@example.org,failed,2025-03-02
+        """
+    )
+    result = run_import(
+        runner,
+        path,
+        "--term-start",
+        "2019-05-27",
+        "--today",
+        "2025-03-01",
+        term="2019",
+        end="2019-09-01",
+    )
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{path}: line 5: the status_date is not a date like 2025-09-01",
+        f"{path}: line 6: the status_date is after the day of the import",
+    ]
+    joined = ("active", date(2019, 5, 27))
+    assert histories(app) == {
+        "lee@example.org": [joined, ("withdrawn", date(2019, 7, 2))],
+        "mo@example.org": [("active", date(2019, 6, 10))],
+        "ana@example.org": [joined, ("completed", date(2019, 9, 1))],
+    }
+    # A later file that changes a status dates the change by its own status_date.
+    again = csv_file("email,status,status_date\nmo@example.org,failed,2019-08-20\n", "v2.csv")
+    assert run_import(runner, again, term="2019", end="2019-09-01").exit_code == 0
+    assert histories(app)["mo@example.org"] == [
+        ("active", date(2019, 6, 10)),
+        ("failed", date(2019, 8, 20)),
+    ]
 
 
 def test_the_same_people_in_another_term_are_other_participants(app, runner, csv_file):

@@ -7,24 +7,40 @@ import dataclasses
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
-from exports import kanon, pipeline, purposes
+from exports import kanon, pipeline, purposes, refusals
 from exports.bundle import NotReleased, write_bundle
 
 from ..audit_log import audit
 from ..demographics import income_groups
 from ..demographics.countries import region_of_interest_hierarchy
 from ..extensions import db
-from ..models import Release, Response, SurveyVersion
+from ..models import Programme, Release, Response, SurveyVersion, Term
+from ..survey_versions import answerable_programmes
 
 
 class ExportRefused(Exception):
-    """The export cannot be made safely or at all; one sentence says why."""
+    """The export cannot be made safely or at all; one English sentence says why (the
+    command line and the audit log show it). `reason` and `values` say it as data, for a
+    page that words it in its reader's language: a reason of `exports.refusals`, or one
+    of this module's, with `detail` always the English reason."""
+
+    def __init__(self, message: str, reason: str = refusals.OTHER, **values: Any) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.values = values
+
+
+# Reasons of this module's own, beside those of `exports.refusals`.
+NO_SURVEY = "no_survey"  # values survey
+NO_PROGRAMME = "no_programme"  # values programme
+NO_TERM = "no_term"  # values term, programme ("": of any programme)
+PURPOSE = "purpose"  # the purpose file or the purpose; detail says what, in English
 
 
 def count_responses(survey_id: str) -> int:
@@ -44,7 +60,7 @@ def purposes_available() -> dict[str, purposes.Purpose]:
     try:
         return purposes.read(current_app.config["PATHWAYS"].export_purposes_file)
     except purposes.PurposeError as error:
-        raise ExportRefused(str(error)) from None
+        raise ExportRefused(str(error), PURPOSE, detail=str(error)) from None
 
 
 def run_export(
@@ -70,6 +86,7 @@ def run_export(
         "term": options.term,
         "l": options.l_diversity,
     }
+    _check_subset(options)
     try:
         options = _with_context(options, purpose)
         with fewer_collections():
@@ -78,7 +95,10 @@ def run_export(
                 try:
                     loaded = pipeline.load_tables(connection, survey_id, options, progress)
                 except LookupError:
-                    raise ExportRefused(f"there is no survey {survey_id!r}") from None
+                    message = f"there is no survey {survey_id!r}"
+                    raise ExportRefused(
+                        message, NO_SURVEY, survey=survey_id, detail=message
+                    ) from None
             definitions = loaded.definitions
             result = pipeline.anonymise(
                 loaded.data,
@@ -105,7 +125,13 @@ def run_export(
         )
     except (kanon.CannotAnonymise, purposes.PurposeError, NotReleased) as error:
         _audit(actor, "export refused", {**details, "reason": str(error)})
-        raise ExportRefused(f"nothing exported: {error}") from None
+        if isinstance(error, refusals.Refusal):
+            reason, values = error.reason, error.values
+        else:
+            reason, values = PURPOSE, {}
+        raise ExportRefused(
+            f"nothing exported: {error}", reason, **values, detail=str(error)
+        ) from None
     db.session.add(
         Release(
             actor=actor,
@@ -130,6 +156,38 @@ def run_export(
         },
     )
     return methodology
+
+
+def _check_subset(options: pipeline.Options) -> None:
+    """A programme or term that does not exist is a slip of the keyboard, not a subset
+    nobody is in: say so, naming the ones there are. A programme is one registered (whose
+    participants answered by personal link) or one a survey's respondents may name."""
+    if options.programme is not None:
+        registered = db.session.scalars(select(Programme.code)).all()
+        codes = sorted({*registered, *answerable_programmes()})
+        if options.programme not in codes:
+            message = f"there is no programme {options.programme!r}" + (
+                f"; the programmes are {', '.join(codes)}" if codes else ""
+            )
+            raise ExportRefused(message, NO_PROGRAMME, programme=options.programme, detail=message)
+    if options.term is not None:
+        query = select(Term.name).join(Term.programme).distinct().order_by(Term.name)
+        if options.programme is not None:
+            query = query.where(Programme.code == options.programme)
+        names = db.session.scalars(query).all()
+        if options.term not in names:
+            message = f"there is no term {options.term!r}" + (
+                f" of {options.programme}" if options.programme is not None else ""
+            )
+            if names:
+                message += f"; the terms are {', '.join(names)}"
+            raise ExportRefused(
+                message,
+                NO_TERM,
+                term=options.term,
+                programme=options.programme or "",
+                detail=message,
+            )
 
 
 def known_questions() -> frozenset[str]:

@@ -1,8 +1,14 @@
-"""Import participants from a CSV file: columns email (required), name, role, language, status.
+"""Import participants from a CSV file: columns email (required), name, role, language,
+status, status_date.
 
 Every bad row is reported with its line and reason and left out; the good rows are
-imported. Re-importing the same file changes nothing; a changed status is recorded with
-the day it changed. Reasons never repeat the row's contents, so a report can be shared.
+imported. Re-importing the same file changes nothing. Reasons never repeat the row's
+contents, so a report can be shared.
+
+A status is dated by the term, not by the day of the import (`status_day`), so last
+year's mentees count in last year: joining (active) on the term's first day, a final
+status (completed, failed, withdrawn) on its last, never after the day of the import; a
+row's status_date, when given, is the day its status began.
 """
 
 from __future__ import annotations
@@ -22,7 +28,9 @@ from ..models import ROLES, STATUSES, Contact, Participant, Programme, StatusCha
 from .programmes import add_programme, programme_called, term_named
 from .status import set_status
 
-COLUMNS = ("email", "name", "role", "language", "status")
+COLUMNS = ("email", "name", "role", "language", "status", "status_date")
+# The status a participant has while taking part; the others end a term.
+JOINED = "active"
 MAX_NAME = 200
 # RFC 5321 4.5.3.1.1, counted in UTF-8 as an SMTPUTF8 server counts it. email-validator lets
 # longer local parts through unless strict (and then counts characters); many servers refuse
@@ -65,6 +73,7 @@ class Row:
     role: str
     language: str | None
     status: str
+    status_date: date | None = None
 
 
 def normalise_email(text: str) -> str:
@@ -80,8 +89,9 @@ def _language(text: str) -> str:
         raise ValueError(text) from None
 
 
-def read_rows(data: bytes) -> tuple[list[Row], list[RowProblem]]:
-    """Parse and check the CSV; raise ImportRefused when the file as a whole cannot be used."""
+def read_rows(data: bytes, today: date | None = None) -> tuple[list[Row], list[RowProblem]]:
+    """Parse and check the CSV; raise ImportRefused when the file as a whole cannot be used.
+    A status_date after `today` is a bad row."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -117,7 +127,7 @@ def read_rows(data: bytes) -> tuple[list[Row], list[RowProblem]]:
                 continue
             if not any(values.values()):
                 continue  # blank lines are not rows
-            problem, row = _check(row_line, values)
+            problem, row = _check(row_line, values, today)
             if row is not None and row.email in seen:
                 problem, row = f"the same email as line {seen[row.email]}", None
             if row is None:
@@ -130,7 +140,7 @@ def read_rows(data: bytes) -> tuple[list[Row], list[RowProblem]]:
     return rows, problems
 
 
-def _check(line: int, values: dict[str, str]) -> tuple[str, Row | None]:
+def _check(line: int, values: dict[str, str], today: date | None) -> tuple[str, Row | None]:
     if not values.get("email"):
         return "the email is missing", None
     try:
@@ -154,7 +164,15 @@ def _check(line: int, values: dict[str, str]) -> tuple[str, Row | None]:
     name = re.sub(r"\s+", " ", values.get("name", "")) or None
     if name and len(name) > MAX_NAME:
         return f"the name is longer than {MAX_NAME} characters", None
-    return "", Row(line, email, name, role, language, status)
+    status_date = None
+    if values.get("status_date"):
+        try:
+            status_date = date.fromisoformat(values["status_date"])
+        except ValueError:
+            return "the status_date is not a date like 2025-09-01", None
+        if today is not None and status_date > today:
+            return "the status_date is after the day of the import", None
+    return "", Row(line, email, name, role, language, status, status_date)
 
 
 # --- programme and term ---------------------------------------------------------------
@@ -213,7 +231,7 @@ def import_participants(
     term_start: date | None = None,
 ) -> ImportReport:
     """Import the good rows into the session (the caller commits); report every bad one."""
-    rows, problems = read_rows(data)
+    rows, problems = read_rows(data, today)
     report = ImportReport(problems=problems)
     the_term = find_or_create_term(find_or_create_programme(programme), term, term_end, term_start)
     existing = {
@@ -237,25 +255,45 @@ def import_participants(
     return report
 
 
+def status_day(term: Term, status: str, today: date) -> date:
+    """The day an imported status began, as the term tells it: joining (active) on the
+    term's first day (a term without one: its last), a final status on its last. Never
+    after `today`: what the import records of a term under way has happened by today."""
+    day = (term.start or term.end) if status == JOINED else term.end
+    return min(day, today)
+
+
 def _create(term: Term, row: Row, today: date) -> None:
+    """A new participant, who joined the term and, with a final status, then left it."""
+    if row.status == JOINED:
+        joined, left = row.status_date or status_day(term, JOINED, today), None
+    else:
+        left = row.status_date or status_day(term, row.status, today)
+        joined = min(status_day(term, JOINED, today), left)
     participant = Participant(
         term=term,
         role=row.role,
-        status=row.status,
-        status_changed_on=today,
+        status=JOINED,
+        status_changed_on=joined,
         language=row.language,
     )
     participant.contact = Contact(name=row.name, email=row.email)
-    participant.status_changes.append(StatusChange(status=row.status, changed_on=today))
+    participant.status_changes.append(StatusChange(status=JOINED, changed_on=joined))
+    if left is not None:
+        set_status(participant, row.status, left)
     db.session.add(participant)
 
 
 def _update(contact: Contact, row: Row, today: date) -> bool:
-    """Bring the participant whose contact this is up to date with the row."""
+    """Bring the participant whose contact this is up to date with the row. A changed
+    status is dated as a new one is, and never before the status it follows."""
     participant = contact.participant
     changed = False
     if participant.status != row.status:
-        set_status(participant, row.status, today)
+        day = row.status_date or max(
+            status_day(participant.term, row.status, today), participant.status_changed_on
+        )
+        set_status(participant, row.status, day)
         changed = True
     for attribute, value in (("role", row.role), ("language", row.language)):
         if getattr(participant, attribute) != value:

@@ -64,6 +64,15 @@ def terms_by_programme() -> Sequence[Term]:
     ).all()
 
 
+def term_names() -> list[str]:
+    """Every term name once (two programmes may both have a "2025"), newest first: what
+    an export can be narrowed to, since an export's term is a name of any programme."""
+    latest = func.max(Term.end)
+    return list(
+        db.session.scalars(select(Term.name).group_by(Term.name).order_by(latest.desc(), Term.name))
+    )
+
+
 def status_counts() -> dict[int, Counter]:
     """Participants per term and status, for the programmes page."""
     counts: dict[int, Counter] = defaultdict(Counter)

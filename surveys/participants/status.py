@@ -1,5 +1,6 @@
-"""A participant's status (active, completed, failed, withdrawn) and the day it changed:
-the failure and withdrawal rates count from this history. The caller commits."""
+"""A participant's status (active, completed, failed, withdrawn) and the day it changed,
+kept as their history (the dashboard counts the current status, in the term's year). The
+caller commits."""
 
 from __future__ import annotations
 
