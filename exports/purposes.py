@@ -32,13 +32,19 @@ class PurposeError(ValueError):
 @dataclass(frozen=True)
 class Purpose:
     name: str
-    title: str
+    title: str  # in English, for the command and the release's files
     columns: tuple[str, ...] | None  # None: every exportable column
     exclude: tuple[str, ...] = ()
     weights: Mapping[str, float] = field(default_factory=dict)
     hierarchies: Mapping[str, str] = field(default_factory=dict)
     # quasi-identifier -> the coarsest level the purpose accepts ("original", "year", …)
     keep: Mapping[str, str] = field(default_factory=dict)
+    # The title in other languages (a programme's staff pick a purpose in their own).
+    titles: Mapping[str, str] = field(default_factory=dict)
+
+    def title_in(self, locale: str) -> str:
+        """The title in `locale` ("pt_BR", then "pt"), else in English."""
+        return self.titles.get(locale) or self.titles.get(locale.split("_")[0]) or self.title
 
     def keeps(self, question: str) -> bool:
         if question in self.exclude:
@@ -129,9 +135,15 @@ def _purpose(name: str, spec: Any, path: Path) -> Purpose:
     keep = spec.get("keep", {})
     if not isinstance(keep, dict) or not all(isinstance(v, str) for v in keep.values()):
         raise PurposeError(f"{where}: keep must map question names to level names")
+    # A title is one text, or one per language like a definition's texts ({en: …, es: …}).
+    title = spec.get("title") or name
+    titles = title if isinstance(title, dict) else {"en": title}
+    if not all(isinstance(k, str) and isinstance(v, str) and v for k, v in titles.items()):
+        raise PurposeError(f"{where}: title must be a text or map languages to texts")
     return Purpose(
         name=name,
-        title=str(spec.get("title") or name),
+        title=titles.get("en") or next(iter(titles.values()), name),
+        titles=dict(titles),
         columns=None if columns == ALL else tuple(columns),
         exclude=tuple(exclude),
         weights={str(q): float(w) for q, w in weights.items()},

@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from exports import refusals
+from exports.purposes import read as read_purposes
 from surveys.extensions import db
 from surveys.models import AuditEvent, Programme, Term
 from tests.conftest import csrf_of
@@ -328,3 +329,24 @@ def test_too_few_distinct_answers_are_counted_in_words(app):
         "Nothing exported: in the written file, some group's answers to income take only "
         "2 different values where l=3 was asked, so it was not released.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "full_title"),
+    [
+        ("en", "Every answer that can be released safely"),
+        ("es-ES,es;q=0.9", "Todas las respuestas que pueden publicarse sin riesgo"),
+        ("pt-BR", "Todas as respostas que podem ser divulgadas com segurança"),
+        ("ar", "كل إجابة يمكن نشرها بأمان"),
+    ],
+)
+def test_the_purposes_are_titled_in_the_readers_language(runner, signed_in, language, full_title):
+    assert runner.invoke(args=["surveys", "load"]).exit_code == 0
+    page = signed_in("analyst").get("/admin/exports", headers={"Accept-Language": language})
+    _, purposes = select_of(page.text, "purpose")
+    assert dict(purposes)["full"] == full_title
+    # Every purpose has its own title in that language (none fell back to English).
+    if not language.startswith("en"):
+        titles = [title for _, title in purposes]
+        english = [p.title for p in read_purposes().values()]
+        assert not set(titles) & set(english)

@@ -400,6 +400,7 @@ def test_bad_export_options_are_one_sentence_and_write_nothing(runner, tmp_path,
             "mine:\n  weights: {country: -1}\n",
             "weights must map question names to positive numbers",
         ),
+        ("mine:\n  title: {en: Mine, es: [a, b]}\n", "title must be a text or map languages"),
     ],
 )
 def test_a_wrong_purpose_file_is_refused_and_audited(app, runner, tmp_path, purpose_file, message):

@@ -178,7 +178,10 @@ def exports():
     form = ExportForm()
     _choose_from(form)
     try:
-        form.purpose.choices = [(name, p.title) for name, p in purposes_available().items()]
+        locale = str(get_locale() or "en")
+        form.purpose.choices = [
+            (name, p.title_in(locale)) for name, p in purposes_available().items()
+        ]
     except ExportRefused as refusal:
         form.purpose.choices = []
         problem = _("The purpose file cannot be used: %(reason)s", reason=str(refusal))
