@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -301,6 +302,37 @@ class Erasure(Model):
     erased_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     participants: Mapped[int] = mapped_column(Integer)
     responses: Mapped[int] = mapped_column(Integer)
+
+
+# --- mail texts -------------------------------------------------------------------------
+
+MAIL_KINDS = ("invitation", "reminder")
+
+
+class MailText(Model):
+    """A programme's own wording of one kind of message in one language, in place of the
+    built-in text. Subject and body hold `{placeholders}` (`followups/mail_texts.py`),
+    checked when saved; the opt-out line is added to every message, never written here."""
+
+    __tablename__ = "mail_texts"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "kind", "language"),
+        one_of("kind", MAIL_KINDS),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    # A survey language tag as definitions write it ("es", "pt-BR").
+    language: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    updated_by: Mapped[str] = mapped_column(String(320))
+
+    programme: Mapped[Programme] = relationship()
 
 
 # --- audit ------------------------------------------------------------------------------

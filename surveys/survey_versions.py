@@ -118,6 +118,26 @@ def latest_version(survey_id: str) -> SurveyVersion | None:
     )
 
 
+def stored_version(survey_id: str, version: int) -> SurveyVersion | None:
+    """One published version of a survey, or None."""
+    return db.session.scalar(
+        select(SurveyVersion).where(
+            SurveyVersion.survey_id == survey_id, SurveyVersion.version == version
+        )
+    )
+
+
+def version_numbers(survey_id: str) -> list[int]:
+    """The survey's published version numbers, oldest first."""
+    return list(
+        db.session.scalars(
+            select(SurveyVersion.version)
+            .where(SurveyVersion.survey_id == survey_id)
+            .order_by(SurveyVersion.version)
+        )
+    )
+
+
 @dataclass(frozen=True)
 class VersionSummary:
     survey_id: str

@@ -101,11 +101,12 @@ def test_the_list_shows_the_bundled_surveys_with_their_counts(app, runner, signe
     assert answer.status_code == 200
     table = rows(answer.text)
     assert set(table) == {"intake", "followup-1y", "followup-5y", "mentor"}
-    survey_id, _title, version, versions, languages, responses, link = table["mentor"]
+    survey_id, _title, version, versions, languages, responses, link, see = table["mentor"]
     assert (version, versions, responses) == (str(mentor_version), "1", "2")
     assert "en 100%" in languages and "ar " in languages
     # Mentors answer through personal links only: the mentor survey has no public link.
     assert link == "personal links only"
+    assert see == f"Preview version {mentor_version} Responses"
     assert table["intake"][6] == "http://localhost/s/intake"
     assert table["intake"][5] == "0"
 
@@ -310,3 +311,47 @@ def test_the_preview_shows_each_repeats_questions_and_each_questions_logic(app, 
     assert logic["q-mentor_notes"]["repeat_count"] == "${how_many_mentors}"
     assert logic["q-programmes_taken"]["entries"] == "0–6"
     assert logic["q-answered_on"] == {"default": "today()", "read_only": "true"}
+
+
+def test_every_published_version_can_be_previewed_and_nothing_is_stored(
+    app, make_survey, signed_in
+):
+    make_survey(WELCOME, "v2.yaml")
+    make_survey(
+        WELCOME.replace("version: 2", "version: 3").replace(
+            "How many hours a week?", "How many hours a month?"
+        ),
+        "v3.yaml",
+    )
+    admin = signed_in("admin")
+    listing = BeautifulSoup(admin.get("/admin/surveys").text, "html.parser")
+    link = listing.select_one("#survey-welcome a[href*='/versions/']")
+    assert link.get_text(strip=True) == "Preview version 3"
+
+    latest = admin.get(link["href"])
+    assert latest.status_code == 200
+    page = BeautifulSoup(latest.text, "html.parser")
+    assert page.h1.get_text(strip=True) == "Preview: welcome version 3"
+    assert "How many hours a month?" in latest.text
+    assert page.select_one("form[action$='/publish']") is None  # published already
+    # The other versions are a link away; the one shown is marked.
+    versions = page.select_one("nav[aria-label='Versions']")
+    assert versions.select_one("[aria-current]").get_text(strip=True) == "3"
+    older = versions.select_one("a")
+    assert older.get_text(strip=True) == "2"
+
+    second = admin.get(older["href"])
+    assert "How many hours a week?" in second.text
+    assert "How many hours a month?" not in second.text
+    spanish = BeautifulSoup(
+        admin.get("/admin/surveys/welcome/versions/2?lang=es").text, "html.parser"
+    )
+    preview = spanish.select_one("section.preview")
+    assert preview["lang"] == "es"
+    assert "¿Cuántas horas por semana?" in preview.get_text()
+    assert "Outreachy ES" in preview.get_text()
+
+    assert admin.get("/admin/surveys/welcome/versions/9").status_code == 404
+    assert admin.get("/admin/surveys/nothing/versions/1").status_code == 404
+    assert versions_of(app, "welcome") == [2, 3]
+    assert signed_in("analyst").get("/admin/surveys/welcome/versions/2").status_code == 403

@@ -33,6 +33,11 @@ PAGES = [
     ("/admin/exports", "Anonymised exports"),
     ("/admin/audit", "Audit log"),
     ("/admin/users", "Users"),
+    ("/admin/mail", "Mail texts"),
+    ("/admin/mail/gsoc", "Mail texts of Google Summer of Code"),
+    ("/admin/mail/gsoc/invitation/ar", "Invitation of Google Summer of Code in العربية"),
+    ("/admin/surveys/intake/responses", "Responses to intake"),
+    ("/admin/surveys/followup-1y/responses?wave=followup-1y", "Responses to followup-1y"),
 ]
 # Pages of another piece of work whose tables are not in scroll boxes yet: admin.css
 # still keeps them from widening the page (their words break instead).
@@ -173,6 +178,35 @@ def test_every_admin_page_fits_the_window_with_its_filters_in_reading_order(
     check_layout(page, "/admin/participants/…/erase", width)
     audit.check(page, f"erase at {size}")
     screenshot(page, f"admin-{size}-erase")
+
+    # A response, reached from its survey's list by its pseudonym.
+    page.goto(f"{live_server}/admin/surveys/followup-1y/responses")
+    page.locator("table.data tbody a").first.click()
+    expect(page.locator("h1")).to_contain_text("Response ")
+    page.wait_for_load_state("load")
+    check_layout(page, "/admin/surveys/…/responses/…", width)
+    audit.check(page, f"response at {size}")
+    screenshot(page, f"admin-{size}-response")
+
+    # A published version's preview, from the surveys list.
+    page.goto(f"{live_server}/admin/surveys")
+    page.locator("#survey-intake").get_by_role("link", name="Preview version").click()
+    expect(page.locator("h1")).to_contain_text("Preview: intake version")
+    page.wait_for_load_state("load")
+    check_layout(page, "/admin/surveys/intake/versions/…", width)
+    audit.check(page, f"published version preview at {size}")
+    screenshot(page, f"admin-{size}-survey-version")
+
+    # A programme's own wording, previewed with a sample link.
+    page.goto(f"{live_server}/admin/mail/gsoc/invitation/es")
+    page.get_by_label("Subject").fill("{programme}: {survey}")
+    page.get_by_label("Message").fill("Hola {name}:\n\nCuéntanos: {link}\n\nHasta el {expires_on}.")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#preview .mail-html a")).to_contain_text("/f/sample-link")
+    page.wait_for_load_state("load")
+    check_layout(page, "/admin/mail/gsoc/invitation/es (preview)", width)
+    audit.check(page, f"mail wording preview at {size}")
+    screenshot(page, f"admin-{size}-mail-wording-preview")
 
     page.goto(f"{live_server}/admin/surveys")
     page.locator("input[type=file]").set_input_files(str(BUNDLED_SURVEYS_DIR / "intake.yaml"))

@@ -28,6 +28,7 @@ NAV = [
     ("admin.programmes", _l("Programmes"), True),
     ("admin.participants", _l("Participants"), True),
     ("admin.followups", _l("Follow-ups"), True),
+    ("admin.mail_texts", _l("Mail texts"), True),
     ("admin.exports", _l("Exports"), False),
     ("admin.audit_log", _l("Audit log"), True),
     ("admin.users", _l("Users"), True),

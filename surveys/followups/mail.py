@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from i18n import html_lang, localized, negotiate, text_direction
 
 from ..config import MailSettings
+from .mail_texts import Wording, fill, html_paragraphs
 
 
 @dataclass
@@ -37,6 +38,8 @@ class Letter:
     opt_out_link: str
     expires_on: str
     reminder: bool
+    # The programme's own wording of this message in its language; None: the built-in one.
+    wording: Wording | None = None
 
 
 def message_locale(language: str | None, definition: dict) -> str:
@@ -65,12 +68,15 @@ def compose(letter: Letter, settings: MailSettings) -> EmailMessage:
             "html_lang": html_lang(locale),
             "text_dir": text_direction(locale),
         }
-        if letter.reminder:
-            subject = _("Reminder: %(title)s", title=title)
+        if letter.wording is not None:
+            subject, text, html = _own_wording(letter, letter.wording, title, context)
         else:
-            subject = _("%(programme)s: %(title)s", programme=letter.programme, title=title)
-        text = render_template("mail/invitation.txt", **context)
-        html = render_template("mail/invitation.html", **context)
+            if letter.reminder:
+                subject = _("Reminder: %(title)s", title=title)
+            else:
+                subject = _("%(programme)s: %(title)s", programme=letter.programme, title=title)
+            text = render_template("mail/invitation.txt", **context)
+            html = render_template("mail/invitation.html", **context)
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = settings.sender
@@ -89,6 +95,38 @@ def compose(letter: Letter, settings: MailSettings) -> EmailMessage:
     # After the content: set_content clears every Content-* header.
     message["Content-Language"] = html_lang(locale)
     return message
+
+
+def letter_title(letter: Letter) -> str:
+    """The survey's title in the message's language."""
+    definition = letter.definition
+    locale = message_locale(letter.language, definition)
+    return localized(definition["title"], locale, definition["default_language"])
+
+
+def placeholder_values(letter: Letter, title: str) -> dict[str, str]:
+    """What each placeholder of a wording stands for in this letter."""
+    return {
+        "link": letter.link,
+        "survey": title,
+        "programme": letter.programme,
+        "term": letter.term,
+        "expires_on": letter.expires_on,
+        "name": letter.to_name or "",
+    }
+
+
+def _own_wording(
+    letter: Letter, wording: Wording, title: str, context: dict
+) -> tuple[str, str, str]:
+    """Subject, text and HTML of a programme's own wording, the opt-out line added."""
+    values = placeholder_values(letter, title)
+    subject = fill(wording.subject, values)
+    text = render_template("mail/own_wording.txt", body=fill(wording.body, values), **context)
+    html = render_template(
+        "mail/own_wording.html", paragraphs=html_paragraphs(wording.body, values), **context
+    )
+    return subject, text, html
 
 
 def connect(settings: MailSettings) -> smtplib.SMTP:

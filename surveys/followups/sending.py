@@ -34,7 +34,7 @@ from ..config import MailSettings
 from ..extensions import db
 from ..models import Contact, Invitation, Participant, Term
 from ..survey_versions import latest_version
-from . import links, mail
+from . import links, mail, mail_texts
 
 # After this many failed messages, the invitation is left alone (and reported).
 MAX_SEND_FAILURES = 3
@@ -212,8 +212,21 @@ def _definition(survey_id: str, known: dict[str, dict | None]) -> dict | None:
     return known[survey_id]
 
 
+def _wording(programme_id: int, kind: str, locale: str, known: dict) -> mail_texts.Wording | None:
+    """The programme's own wording of this message, read once per run, not per message."""
+    key = (programme_id, kind, locale)
+    if key not in known:
+        known[key] = mail_texts.wording_for(programme_id, kind, locale)
+    return known[key]
+
+
 def _letter(
-    invitation: Invitation, token: str, base: str, reminder: bool, definitions: dict
+    invitation: Invitation,
+    token: str,
+    base: str,
+    reminder: bool,
+    definitions: dict,
+    wordings: dict | None = None,
 ) -> mail.Letter | None:
     definition = _definition(invitation.survey_id, definitions)
     participant = invitation.participant
@@ -234,6 +247,12 @@ def _letter(
         opt_out_link=f"{base}/f/{token}/opt-out",
         expires_on=expires,
         reminder=reminder,
+        wording=_wording(
+            participant.term.programme_id,
+            "reminder" if reminder else "invitation",
+            locale,
+            {} if wordings is None else wordings,
+        ),
     )
 
 
@@ -260,6 +279,7 @@ def send_due(
         try:
             after_id = 0
             definitions: dict[str, dict | None] = {}
+            wordings: dict[tuple[int, str, str], mail_texts.Wording | None] = {}
             while True:
                 invitation = _next_due(clock.today, settings.reminder_days, after_id)
                 if invitation is None:
@@ -268,7 +288,7 @@ def send_due(
                 after_id = invitation.id
                 kind = "invitation" if invitation.sent_at is None else "reminder"
                 token = links.new_link(invitation)
-                letter = _letter(invitation, token, base, kind == "reminder", definitions)
+                letter = _letter(invitation, token, base, kind == "reminder", definitions, wordings)
                 if letter is None:
                     db.session.rollback()
                     continue

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -41,7 +41,9 @@ from ...survey_versions import (
     is_public,
     latest_version,
     store_definition,
+    stored_version,
     summaries,
+    version_numbers,
 )
 from .. import bp
 from ..access import admin_only
@@ -320,6 +322,33 @@ def _render_preview(
     ), status
 
 
+def _render_version(survey_id: str, version: int) -> str:
+    """A published version's preview: the same pages as before publishing, in the language
+    asked, with no publish form (nothing is stored)."""
+    stored = stored_version(survey_id, version)
+    if stored is None:
+        abort(404)
+    survey = stored.survey
+    lang = request.args.get("lang", "")
+    if lang not in survey.languages:
+        lang = survey.default_language
+    return render_template(
+        "admin/survey_preview.html",
+        form=None,
+        definition=survey,
+        title=localized(survey.title, lang, survey.default_language),
+        pages=preview_pages(survey, lang),
+        lang=lang,
+        lang_attr=html_lang(lang),
+        lang_dir=text_direction(lang),
+        language_name=language_name,
+        completeness=completeness(stored.definition),
+        warnings=[],
+        problems=[],
+        versions=version_numbers(survey_id),
+    )
+
+
 def _render_list(
     form: UploadForm, problems: list[str] | None = None, status: int = 200
 ) -> tuple[str, int]:
@@ -339,6 +368,12 @@ def _form_errors(form: FlaskForm) -> list[str]:
 @admin_only
 def surveys():
     return _render_list(UploadForm())
+
+
+@bp.get("/surveys/<survey_id>/versions/<int:version>")
+@admin_only
+def survey_version_preview(survey_id: str, version: int):
+    return _render_version(survey_id, version)
 
 
 @bp.post("/surveys/upload")
