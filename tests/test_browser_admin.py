@@ -5,6 +5,8 @@ axe-core finds nothing serious. Screenshots of every page go to test-artifacts/.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
 from surveys.config import BUNDLED_SURVEYS_DIR
@@ -266,4 +268,60 @@ def test_the_sign_in_page_is_styled_like_the_rest_of_the_area(
     page.locator("#email").focus()
     audit.check(page, "sign-in at 390")
     screenshot(page, "admin-390-sign-in")
+    audit.assert_clean()
+
+
+@pytest.mark.parametrize("viewport", [PHONE_390, DESKTOP], ids=["390px", "desktop"])
+def test_the_participation_view_fits_and_reminds_one_person(
+    app,
+    live_server,
+    busy_database,
+    staff,
+    mailbox,
+    new_context,
+    audit,
+    screenshot,
+    viewport,
+    tmp_path,
+):
+    """Who has not answered, one person's invitations, and a reminder sent from there."""
+    # Last year's alumni, whose 1-year follow-up is due.
+    people = tmp_path / "alumni.csv"
+    people.write_text("email,name,role,status\nana@example.org,Ana,mentee,completed\n")
+    year_ago = (date.today() - timedelta(days=366)).isoformat()
+    runner = app.test_cli_runner()
+    for args in (
+        ["participants", "import", str(people), "--programme", "gsoc", "--term", "alumni"],
+        ["followups", "schedule"],
+    ):
+        extra = ["--term-end", year_ago] if args[0] == "participants" else []
+        result = runner.invoke(args=args + extra)
+        assert result.exit_code == 0, result.output
+    width, phone = viewport["width"], viewport is PHONE_390
+    size = "390" if phone else "desktop"
+    page = new_context(phone=phone, viewport=viewport).new_page()
+    sign_in(page, live_server, staff("admin"))
+    page.goto(f"{live_server}/admin/participants")
+    page.get_by_label("Participation").select_option("not_answered")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("#answer-counts a[aria-current]")).to_contain_text("not answered")
+    page.wait_for_load_state("load")
+    check_layout(page, "/admin/participants?answer=not_answered", width)
+    audit.check(page, f"participants not answered at {size}")
+    screenshot(page, f"admin-{size}-participants-not-answered")
+
+    page.locator("td.participation a").first.click()
+    expect(page.locator("h1")).to_contain_text("Participation of")
+    page.wait_for_load_state("load")
+    check_layout(page, "/admin/participants/…", width)
+    audit.check(page, f"one person's participation at {size}")
+    screenshot(page, f"admin-{size}-participant")
+
+    page.get_by_role("button", name="Send a reminder now").click()
+    expect(page.locator(".flash").first).to_be_visible()
+    expect(page.locator("h1")).to_contain_text("Participation of")
+    page.wait_for_load_state("load")
+    screenshot(page, f"admin-{size}-participant-reminded")
+    check_layout(page, "/admin/participants/… after a reminder", width)
+    audit.check(page, f"one person's participation after a reminder at {size}")
     audit.assert_clean()

@@ -32,12 +32,11 @@ from sqlalchemy.orm import joinedload
 
 from ..config import MailSettings
 from ..extensions import db
+from ..invitation_states import MAX_SEND_FAILURES
 from ..models import Contact, Invitation, Participant, Term
 from ..survey_versions import latest_version
 from . import links, mail, mail_texts
 
-# After this many failed messages, the invitation is left alone (and reported).
-MAX_SEND_FAILURES = 3
 PROGRESS_EVERY = 100
 
 

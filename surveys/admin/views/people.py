@@ -34,6 +34,7 @@ from wtforms.validators import (
 
 from ...audit_log import audit
 from ...extensions import db
+from ...followups.participation import invited_waves, participation_of
 from ...models import Contact
 from ...participants.erasure import erase, erasure_preview
 from ...participants.importing import ImportRefused, import_participants
@@ -46,13 +47,18 @@ from ...participants.programmes import (
     term_named,
     terms_by_programme,
 )
-from ...participants.search import contact_of, participant_by_id, search_participants
+from ...participants.search import (
+    answer_counts,
+    contact_of,
+    participant_by_id,
+    search_participants,
+)
 from ...participants.status import update_status
 from .. import bp
 from ..access import admin_only
 
 # The query-string keys of the participants page, kept when a form sends the admin back.
-FILTER_KEYS = ("programme", "term", "status", "role", "q", "page")
+FILTER_KEYS = ("programme", "term", "status", "role", "q", "answer", "wave", "page")
 
 STATUS_LABELS = {
     "active": _l("active"),
@@ -61,6 +67,8 @@ STATUS_LABELS = {
     "withdrawn": _l("withdrawn"),
 }
 ROLE_LABELS = {"mentee": _l("mentee"), "mentor": _l("mentor")}
+# The participation filters (`participants.search.ANSWER_FILTERS`).
+ANSWER_LABELS = {"not_answered": _l("not answered"), "bounced": _l("bounced")}
 
 
 def _choices(pairs) -> list[SelectChoice]:
@@ -180,6 +188,10 @@ class ParticipantFilter(Form):
         _l("Role"), default="", choices=_choices([("", _l("any")), *ROLE_LABELS.items()])
     )
     q = StringField(_l("Name or email contains"), filters=[_strip], validators=[Length(max=200)])
+    # Participation (issue 18): people with an invitation (of this wave) not answered, or
+    # bounced (`participants.search.ANSWER_FILTERS`).
+    answer = SelectField(_l("Participation"), default="")
+    wave = SelectField(_l("Survey wave"), default="")
     page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1)])
 
 
@@ -206,7 +218,16 @@ def _filter_form(args: MultiDict) -> ParticipantFilter:
     form.term.choices = _choices(
         [("", _("any"))] + [(str(t.id), f"{t.programme.name} – {t.name}") for t in terms]
     )
+    form.wave.choices = _choices(
+        [("", _("any"))] + [(f"{s}:{w}", s if s == w else f"{s} – {w}") for s, w in invited_waves()]
+    )
+    form.answer.choices = _choices([("", _("anyone")), *ANSWER_LABELS.items()])
     return form
+
+
+def _wave_of(filters: ParticipantFilter) -> tuple[str, str] | None:
+    survey_id, _colon, wave = (filters.wave.data or "").partition(":")
+    return (survey_id, wave) if survey_id and wave else None
 
 
 def _term_form(bound: bool = False) -> TermForm:
@@ -237,7 +258,9 @@ def _participants_page(
 ):
     """The list with its filters, plus whatever a failed POST has to say."""
     filters = _filter_form(args)
-    results = _search(filters) if filters.validate() else None
+    today = date.today()
+    valid = filters.validate()
+    results = _search(filters, today) if valid else None
     if results is None:
         status = max(status, 422)
     kept = {key: args[key] for key in FILTER_KEYS if key != "page" and args.get(key)}
@@ -253,17 +276,34 @@ def _participants_page(
         problems=problems or [],
         statuses=STATUS_LABELS,
         roles=ROLE_LABELS,
-        today=date.today().isoformat(),
+        today=today.isoformat(),
+        # Participation (issue 18): each listed person's invitations, and the counts
+        # of the participation filters among the people the other filters select.
+        participation=participation_of((p.id for p in results.items), today)
+        if results is not None
+        else {},
+        answer_counts=answer_counts(today=today, **_criteria(filters)) if valid else {},
+        answers=ANSWER_LABELS,
     ), status
 
 
-def _search(filters: ParticipantFilter):
+def _criteria(filters: ParticipantFilter) -> dict[str, Any]:
+    """The filters but participation and page, as `search_participants` takes them."""
+    return {
+        "programme": filters.programme.data or None,
+        "term_id": int(filters.term.data) if filters.term.data else None,
+        "status": filters.status.data or None,
+        "role": filters.role.data or None,
+        "text": filters.q.data or None,
+        "wave": _wave_of(filters),
+    }
+
+
+def _search(filters: ParticipantFilter, today: date):
     return search_participants(
-        programme=filters.programme.data or None,
-        term_id=int(filters.term.data) if filters.term.data else None,
-        status=filters.status.data or None,
-        role=filters.role.data or None,
-        text=filters.q.data or None,
+        **_criteria(filters),
+        answer=filters.answer.data or None,
+        today=today,
         page=filters.page.data or 1,
     )
 
