@@ -35,18 +35,20 @@ class SurveyPageForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no typ
 
 
 def choice_options(survey: Survey, question: Question, locale: str) -> list[SelectChoice]:
-    """The choices of a select question in `locale`, with "Other" last when it has one."""
+    """The choices of a select question in `locale`, with "Other" last when it has one.
+
+    A list generated from names (countries, languages) reads in the collation order of
+    its names in this language, with "Prefer not to say" first: at the end of 250
+    countries nobody would find it."""
     choice_list = survey.choice_list(question)
     options = [
         SelectChoice(choice.code, localized(choice.label, locale, survey.default_language))
         for choice in (choice_list.choices if choice_list else ())
     ]
     if choice_list and choice_list.alphabetical:
-        # Long generated lists (countries) read in alphabetical order of this language;
-        # "Prefer not to say" stays last.
-        last = [o for o in options if o.value == PREFER_NOT_TO_SAY]
+        first = [o for o in options if o.value == PREFER_NOT_TO_SAY]
         rest = [o for o in options if o.value != PREFER_NOT_TO_SAY]
-        options = sorted(rest, key=lambda o: collation_key(o.label)) + last
+        options = first + sorted(rest, key=lambda o: (collation_key(o.label), o.value))
     if question.appearance == "dropdown":
         options.insert(0, SelectChoice("", _("Choose…")))
     if question.other:

@@ -148,6 +148,8 @@ def test_intake_in_arabic_right_to_left(
     audit.check(page, "ar intake 2")
     screenshot(page, "ar-2")
     page.get_by_label("Outreachy").check()
+    page.get_by_label("في أي سنة بدأت فترة إرشادك؟").select_option("2026")
+    page.get_by_label("الصيف").check()
     press(page, "ar", "next")
 
     heading(page, ar[2], "ar", "rtl")
@@ -166,6 +168,16 @@ def test_intake_in_arabic_right_to_left(
     heading(page, ar[3], "ar", "rtl")
     audit.check(page, "ar intake 4")
     screenshot(page, "ar-4")
+    # Countries and languages named in Arabic, "Prefer not to say" first and set apart.
+    countries = page.locator("select[name=country] option")
+    expect(countries.nth(1)).to_have_attribute("value", "pnts")
+    expect(countries.nth(1)).to_have_text("أفضّل عدم الإجابة")
+    assert countries.nth(2).inner_text()[0] in "اأإآ"  # alef: the first letter
+    first_box = page.locator("#q-languages_spoken li").first
+    expect(first_box).to_have_text("أفضّل عدم الإجابة")
+    line = first_box.evaluate("li => getComputedStyle(li).borderBlockEndStyle")
+    assert line == "solid"
+    page.get_by_label("الإسبانية").check()
     press(page, "ar", "next")
     heading(page, ar[4], "ar", "rtl")
     audit.check(page, "ar intake 5")
@@ -181,8 +193,11 @@ def test_intake_in_arabic_right_to_left(
     assert answers == {
         "consent": True,
         "programme": "outreachy",
+        "term_year": "2026",
+        "term": "summer",
         "prior_contributions": "never",
         "years_programming": 2,
+        "languages_spoken": ["es"],
     }
 
 

@@ -402,7 +402,9 @@ def test_bundled_intake_can_be_filled(app, runner, respondent, responses):
     person = respondent("intake")
     assert "Page 1 of 5" in person.open().text
     person.post(1, {"consent": "y"})
-    person.post(2, {"programme": "gsoc", "project_area": ["docs", "code"]})
+    person.post(
+        2, {"programme": "gsoc", "term_year": "2026", "term": "summer", "project_area": ["docs"]}
+    )
     person.post(3, {"prior_contributions": "never", "years_programming": "3"})
     assert "Page 4 of 5" in person.last.text
     person.post(4, {"age_range": "18-24", "gender": ["woman"], "country": "KEN"})
@@ -412,11 +414,13 @@ def test_bundled_intake_can_be_filled(app, runner, respondent, responses):
     )
     assert "Thank you" in page.text
     [(version, _, answers)] = responses()
-    assert version == 6
+    assert version == 7
     assert answers == {
         "consent": True,
         "programme": "gsoc",
-        "project_area": ["docs", "code"],
+        "term_year": "2026",
+        "term": "summer",
+        "project_area": ["docs"],
         "prior_contributions": "never",
         "years_programming": 3,
         "age_range": "18-24",

@@ -11,8 +11,9 @@ questions and may reword it, choose and order its questions, drop options or add
 - `includes`: expanding a definition's includes (`expand_includes`)
 - `code_lists`: what a survey records of a block's lists (ids, versions, hierarchies)
 - `programmes`: which blocks each programme's intake asks
-- `crosswalks`, `derived`, `countries`, `income_groups`: code list history, values
-  computed from answers, countries and regions, World Bank income groups
+- `crosswalks`, `derived`, `countries`, `language_names`, `income_groups`: code list
+  history, values computed from answers, countries (named from CLDR) and regions, spoken
+  languages named from CLDR, World Bank income groups
 
 The library sits below the definition language and imports nothing of it.
 """

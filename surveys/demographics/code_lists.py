@@ -3,8 +3,13 @@
 A demographic block names its code list (`code_list: {id, version}`); each of its lists is
 recorded under that id (the first list) or `<id>.<list>` (the others), with the block's
 version and an export hierarchy per list (how a code generalises). Some lists and
-hierarchies are generated from data files rather than written out: `source: iso3166`
-(every country) and `m49` (UN regions).
+hierarchies are generated from data rather than written out: `source: iso3166` (every
+country, named from CLDR), `source: cldr_languages` (the languages its `codes:` name,
+named from CLDR) and the hierarchy `m49` (UN regions).
+
+A generated entry may leave some of its codes out of what is offered (`not_offered:`):
+they stay codes of the list, so answers given before keep their meaning, their hierarchy
+and their place in the crosswalks; they are only no longer choices.
 """
 
 from __future__ import annotations
@@ -15,9 +20,13 @@ from typing import Any
 
 from ..vocabulary import OTHER_CODE, PREFER_NOT_TO_SAY
 from .countries import country_choices, m49_hierarchy
+from .language_names import language_choices
 
-GENERATED_LISTS: dict[str, Callable[[list[str]], list[dict[str, Any]]]] = {
-    "iso3166": country_choices
+# source -> (the generated entry's keys, the survey's languages) -> every code of the list.
+Generator = Callable[[Mapping[str, Any], list[str]], list[dict[str, Any]]]
+GENERATED_LISTS: dict[str, Generator] = {
+    "iso3166": country_choices,
+    "cldr_languages": language_choices,
 }
 GENERATED_HIERARCHIES: dict[str, Callable[[], list[dict[str, Any]]]] = {"m49": m49_hierarchy}
 
@@ -33,13 +42,21 @@ def code_list_id(block: Mapping[str, Any], list_name: str) -> str:
     return list_id if list_name == main else f"{list_id}.{list_name}"
 
 
+def generated_codes(item: Mapping[str, Any]) -> list[str]:
+    """Every code of a generated entry, offered or not: the codes of the list."""
+    return [choice["code"] for choice in GENERATED_LISTS[item["source"]](item, [])]
+
+
 def expand_generated(items: list[Any], languages: list[str]) -> tuple[list[Any], bool]:
-    """The list with generated entries (`source: iso3166`) expanded; True if any were."""
+    """The list with generated entries (`source: …`) expanded to the choices they offer;
+    True if any were."""
     result: list[Any] = []
     generated = False
     for item in items:
         if isinstance(item, dict) and "source" in item:
-            result.extend(GENERATED_LISTS[item["source"]](languages))
+            left_out = set(item.get("not_offered", ()))
+            choices = GENERATED_LISTS[item["source"]](item, languages)
+            result.extend(choice for choice in choices if choice["code"] not in left_out)
             generated = True
         else:
             result.append(item)

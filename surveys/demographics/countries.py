@@ -1,30 +1,20 @@
-"""Countries of residence: ISO 3166-1 alpha-3 codes, names from pycountry, M49 regions."""
+"""Countries of residence: ISO 3166-1 alpha-3 codes, names from CLDR (Babel), M49 regions."""
 
 from __future__ import annotations
 
 import csv
-import gettext
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pycountry
+from babel import Locale
 
 M49_FILE = Path(__file__).parent / "data" / "m49.csv"
 
-# Not in ISO 3166-1, so pycountry has neither the code nor translated names.
-EXTRA_NAMES = {
-    "XKX": {
-        "en": "Kosovo",
-        "es": "Kosovo",
-        "fr": "Kosovo",
-        "pt": "Kosovo",
-        "pt_BR": "Kosovo",
-        "sw": "Kosovo",
-        "ar": "كوسوفو",
-    },
-}
-# Common names where the ISO short name is a political statement respondents may reject.
-COMMON_NAMES = {"TWN": "Taiwan"}
+# Not in ISO 3166-1: the user-assigned code most organisations use, and CLDR's region code.
+USER_ASSIGNED_ALPHA_2 = {"XKX": "XK"}
 
 
 @cache
@@ -36,26 +26,33 @@ def m49_regions() -> dict[str, dict[str, str]]:
 
 
 @cache
-def _translations(language: str) -> gettext.NullTranslations:
-    return gettext.translation(
-        "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
-    )
+def _locale(language: str) -> Locale:
+    return Locale.parse(language)
+
+
+def _alpha_2(iso3: str) -> str:
+    if iso3 in USER_ASSIGNED_ALPHA_2:
+        return USER_ASSIGNED_ALPHA_2[iso3]
+    country = pycountry.countries.get(alpha_3=iso3)
+    if country is None:
+        raise LookupError(f"{iso3!r} is neither an ISO 3166-1 alpha-3 code nor user-assigned")
+    alpha_2: str = country.alpha_2
+    return alpha_2
 
 
 def country_name(iso3: str, language: str) -> str:
-    """The country's name in `language` (English when pycountry has no translation)."""
-    if iso3 in EXTRA_NAMES:
-        names = EXTRA_NAMES[iso3]
-        return names.get(language) or names.get(language.split("_")[0]) or names["en"]
-    country = pycountry.countries.get(alpha_3=iso3)
-    if country is None:
-        raise LookupError(f"{iso3!r} is neither an ISO 3166-1 alpha-3 code nor in EXTRA_NAMES")
-    english = COMMON_NAMES.get(iso3) or getattr(country, "common_name", None) or country.name
-    return _translations(language).gettext(english)
+    """The country's name in `language`, as the Unicode CLDR (through Babel) gives it.
+
+    CLDR's names are those people of each language use ("Côte d’Ivoire" and "Túnez" in
+    Spanish, "Marekani" in Swahili), reviewed by native speakers, and Babel already ships
+    them for every language we offer; its locale falls back to its parent's names (and
+    so to English) only where CLDR has none of its own."""
+    return _locale(language).territories[_alpha_2(iso3)]
 
 
-def country_choices(languages: list[str]) -> list[dict]:
-    """Every country in the M49 file as a choice, labelled in each language."""
+def country_choices(spec: Mapping[str, Any], languages: list[str]) -> list[dict[str, Any]]:
+    """Every country in the M49 file as a choice, labelled in each language, in code
+    order (a page sorts them in its reader's language)."""
     return [
         {"code": iso3, "label": {lang: country_name(iso3, lang) for lang in languages}}
         for iso3 in sorted(m49_regions())

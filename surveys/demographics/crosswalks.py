@@ -19,7 +19,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from .blocks import BLOCKS_DIR
-from .code_lists import GENERATED_LISTS, code_list_id
+from .code_lists import code_list_id, generated_codes
 
 CROSSWALKS_DIR = Path(__file__).parent / "crosswalks"
 CROSSWALK_KEYS = {"list", "from", "to", "from_codes", "map"}
@@ -85,7 +85,7 @@ def _codes(items: list[Any]) -> tuple[str, ...]:
     codes: list[str] = []
     for item in items:
         if "source" in item:
-            codes.extend(c["code"] for c in GENERATED_LISTS[item["source"]](["en"]))
+            codes.extend(generated_codes(item))
         else:
             codes.append(item["code"])
     return tuple(codes)

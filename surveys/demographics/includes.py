@@ -185,11 +185,16 @@ class _Expander:
         self, block: dict[str, Any], node: dict[str, Any], place: str, line_of: IncludeLine
     ) -> dict[str, list[Any]]:
         lists: dict[str, list[Any]] = {}
+        # Codes of the block that it no longer offers: a survey that dropped one before
+        # stays valid (dropping it changes nothing).
+        not_offered: set[str] = set()
         for list_name, items in block["choices"].items():
             choices, generated = expand_generated(items, self.languages)
             if generated and list_name not in self.sorted_lists:
                 self.sorted_lists.append(list_name)
             lists[list_name] = choices
+            for item in items:
+                not_offered.update(item.get("not_offered", ()) if isinstance(item, dict) else ())
         main = next(iter(lists))
         drop = node.get("drop", [])
         if not isinstance(drop, list):
@@ -203,7 +208,9 @@ class _Expander:
                     "questions must never force an answer",
                     line_of("drop"),
                 )
-            elif not any(c.get("code") == code for items in lists.values() for c in items):
+            elif code not in not_offered and not any(
+                c.get("code") == code for items in lists.values() for c in items
+            ):
                 self.report(
                     place,
                     f"drop names {code!r}, which is not a code of this block",

@@ -80,8 +80,11 @@ def _codes(survey: Survey, question: Question) -> list[str]:
     return list(choice_list.codes) if choice_list else []
 
 
-def answers_for(survey: Survey, rng: random.Random, countries: dict[str, float]) -> dict[str, Any]:
-    """A plausible set of answers to every question of a survey, with its codes."""
+def answers_for(
+    survey: Survey, rng: random.Random, countries: dict[str, float], year: int | None = None
+) -> dict[str, Any]:
+    """A plausible set of answers to every question of a survey, with its codes; `year`
+    is the year of the answers, which an intake's year of the term is."""
     answers: dict[str, Any] = {}
     for question in survey.questions:
         name, kind = question.name, question.type
@@ -97,7 +100,13 @@ def answers_for(survey: Survey, rng: random.Random, countries: dict[str, float])
         elif kind == "consent":
             answers[name] = True
         elif name == "country":
-            answers[name] = _pick(rng, countries)
+            # Only the places the survey offers (none where nobody lives).
+            offered = {code: weight for code, weight in countries.items() if code in codes}
+            answers[name] = _pick(rng, offered or countries)
+        elif name == "term_year":
+            # The person's term, not a draw (which would also change every later answer).
+            if year is not None and str(year) in codes:
+                answers[name] = str(year)
         elif name in WEIGHTS and kind == "select_one":
             answers[name] = _pick(rng, {c: w for c, w in WEIGHTS[name].items() if c in codes})
         elif name == "gender" and kind == "select_multiple":
@@ -241,7 +250,7 @@ def _response(
         "locale": "en",
         "started_at": submitted - timedelta(minutes=rng.randint(3, 30)),
         "submitted_at": submitted,
-        "answers": answers_for(version.survey, rng, countries),
+        "answers": answers_for(version.survey, rng, countries, day.year),
         "submission_key": secrets.token_hex(32),
         "wave": wave,
         "participant_id": participant_id,
