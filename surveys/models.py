@@ -208,6 +208,9 @@ class Participant(Model):
     status_changed_on: Mapped[date] = mapped_column(Date)
     # The language the person prefers for mail and surveys; None means "not told".
     language: Mapped[str | None] = mapped_column(String(16), default=None)
+    # The open-source project the person takes part with, as the import names it; the
+    # dashboard counts the distinct projects of each year.
+    project: Mapped[str | None] = mapped_column(String(200), default=None)
     consent_given_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Opting out stops every mail; withdrawing consent also keeps their answers out of
     # analyses. Either one means the person is never invited again.

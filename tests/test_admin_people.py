@@ -420,3 +420,23 @@ def test_analysts_get_403_and_do_not_see_the_menu_entries(app, signed_in, admin)
     assert count(app, Participant) == 3
     home = analyst.get("/admin/").text
     assert "/admin/participants" not in home and "/admin/programmes" not in home
+
+
+def test_returning_mentees_are_named_in_the_import_report_and_on_the_page(app, admin):
+    upload(admin, "email,name\nana@example.org,Ana\n", term="2024", term_end="2024-09-01")
+    answer = upload(admin, "email,name\nbob@example.org,Bob\nana@example.org,Ana\n")
+    assert answer.status_code == 302
+    shown = BeautifulSoup(admin.get("/admin/participants").text, "html.parser")
+    flashes = [p.get_text(" ", strip=True) for p in shown.select(".flash")]
+    assert any(
+        "1 mentee was already a mentee in another programme or term (line 3: gsoc – 2024)" in text
+        for text in flashes
+    ), flashes
+    page = BeautifulSoup(admin.get("/admin/participants").text, "html.parser")
+    block = page.select_one("#returning-mentees")
+    items = [li.get_text(" ", strip=True) for li in block.select("li")]
+    # Each of Ana's two terms names the other; Bob is in neither.
+    assert items == [
+        "Ana (gsoc – 2025): also a mentee in gsoc – 2024",
+        "Ana (gsoc – 2024): also a mentee in gsoc – 2025",
+    ]

@@ -324,4 +324,39 @@ def test_the_participation_view_fits_and_reminds_one_person(
     screenshot(page, f"admin-{size}-participant-reminded")
     check_layout(page, "/admin/participants/… after a reminder", width)
     audit.check(page, f"one person's participation after a reminder at {size}")
+
+
+# Each goal card as a reader sees it: its box, and whether any of its text is cut off.
+CARDS = """() => [...document.querySelectorAll('#goals > li')].map(card => {
+  const r = card.getBoundingClientRect();
+  const figure = card.querySelector('.figure');
+  return {id: card.id, left: r.left, right: r.right, top: r.top,
+    clipped: card.scrollWidth > card.clientWidth + 1,
+    figureSize: parseFloat(getComputedStyle(figure).fontSize),
+    textSize: Math.min(...[...card.querySelectorAll('p, h3')].map(
+      e => parseFloat(getComputedStyle(e).fontSize)))};
+})"""
+
+
+def test_the_goal_cards_are_readable_on_a_phone(
+    live_server, busy_database, staff, new_context, audit, screenshot
+):
+    page = new_context(phone=True, viewport=PHONE_390).new_page()
+    sign_in(page, live_server, staff("analyst"))
+    page.goto(f"{live_server}/admin/dashboard")
+    expect(page.locator("h1")).to_have_text("Outcomes dashboard")
+    cards = page.evaluate(CARDS)
+    assert len(cards) == 9
+    for card in cards:
+        assert card["left"] >= 0 and card["right"] <= PHONE_390["width"], card
+        assert not card["clipped"], card
+        assert card["textSize"] >= 14 and card["figureSize"] >= 24, card
+    # One card under another: nothing squeezed side by side on a phone.
+    tops = [card["top"] for card in cards]
+    assert tops == sorted(tops) and len(set(tops)) == len(tops)
+    # A card's link takes the reader to its table further down.
+    page.locator("#goal-africa a").first.click()
+    expect(page.locator("#table-region_goals")).to_be_in_viewport()
+    audit.check(page, "dashboard goal cards at 390")
+    screenshot(page, "admin-390-dashboard-goals")
     audit.assert_clean()

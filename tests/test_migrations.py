@@ -4,7 +4,7 @@ database itself refuses a role or status outside the list."""
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select, text
@@ -61,6 +61,24 @@ def _add_row(table: str, column: str, value: str) -> None:
     db.session.add(person)
 
 
+def _add_row_at_0006(status: str) -> None:
+    """A participant with `status`, written in SQL with the columns revision 0006 has: the
+    models have columns added since, which the downgraded table lacks."""
+    db.session.execute(
+        text(
+            "INSERT INTO participants (public_id, term_id, role, status, status_changed_on, "
+            "created_at) VALUES (:public_id, (SELECT MIN(id) FROM terms), 'mentee', :status, "
+            ":day, :now)"
+        ),
+        {
+            "public_id": "at-0006",
+            "status": status,
+            "day": date(2025, 9, 1),
+            "now": datetime(2025, 9, 1, tzinfo=UTC),
+        },
+    )
+
+
 def assert_vocabularies_enforced(app) -> None:
     """Every code is stored, and the database itself refuses a value outside them."""
     with app.app_context():
@@ -91,7 +109,7 @@ def test_migrations_refuse_roles_and_statuses_outside_the_list(
     downgrade = runner.invoke(args=["db", "downgrade", "0006"])
     assert downgrade.exit_code == 0, downgrade.output
     with app.app_context():
-        _add_row("participants", "status", "dropped")
+        _add_row_at_0006("dropped")
         db.session.commit()
     refused = runner.invoke(args=["db", "upgrade"])
     assert refused.exit_code != 0

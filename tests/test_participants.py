@@ -396,3 +396,48 @@ def test_a_new_programme_whose_code_is_taken_is_refused_in_a_sentence(app, runne
     result = run_import(runner, path, programme="GSoC!")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "would get the code 'gsoc'" in result.stderr
+
+
+def test_a_project_column_is_imported_and_updated(app, runner, csv_file):
+    path = csv_file(
+        """\
+        email,project
+        ana@example.org,  Kubernetes
+        ben@example.org,
+        """
+    )
+    assert run_import(runner, path).exit_code == 0
+    with app.app_context():
+        projects = dict(
+            db.session.execute(
+                select(Contact.email, Participant.project).join(
+                    Participant, Contact.participant_id == Participant.id
+                )
+            ).all()
+        )
+    assert projects == {"ana@example.org": "Kubernetes", "ben@example.org": None}
+    changed = csv_file("email,project\nana@example.org,Jenkins\n", name="changed.csv")
+    result = run_import(runner, changed)
+    assert "1 updated" in result.output
+    long_name = csv_file(f"email,project\ncy@example.org,{'x' * 201}\n", name="long.csv")
+    result = run_import(runner, long_name)
+    assert result.exit_code == 1
+    assert "line 2: the project is longer than 200 characters" in result.output
+
+
+def test_the_import_names_the_rows_of_people_already_mentees_elsewhere(app, runner, csv_file):
+    first = csv_file("email,role\nana@example.org,mentee\nben@example.org,mentor\n")
+    assert (
+        run_import(runner, first, programme="outreachy", term="2023", end="2023-08-31").exit_code
+        == 0
+    )
+    again = csv_file(
+        "email,role\nzoe@example.org,mentee\nANA@example.org,mentee\nben@example.org,mentee\n",
+        name="again.csv",
+    )
+    result = run_import(runner, again)
+    assert result.exit_code == 0, result.output
+    # Ana (line 3) was a mentee; Ben was a mentor, which does not make him a returning mentee.
+    lines = [line for line in result.output.splitlines() if "already a mentee" in line]
+    assert lines == [f"{again}: line 3: already a mentee in outreachy – 2023"]
+    assert "ana@" not in result.output.lower()

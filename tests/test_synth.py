@@ -28,6 +28,7 @@ def test_synth_writes_skewed_intakes_and_followups(app, runner):
     assert len(rows) == 1500
     waves = Counter(wave for wave, _ in rows)
     assert waves["intake"] > 900 and waves["followup-1y"] > 100 and waves["followup-5y"] > 10
+    assert waves["mentor"] > 30
     countries = Counter(a.get("country") for wave, a in rows if wave == "intake")
     assert countries.most_common(1)[0][0] == "IND"
     assert sum(1 for n in countries.values() if n == 1) >= 5  # a long tail of lone people
@@ -35,7 +36,24 @@ def test_synth_writes_skewed_intakes_and_followups(app, runner):
     with app.app_context():
         people = db.session.scalar(select(func.count()).select_from(Participant))
         contacts = db.session.scalar(select(func.count()).select_from(Contact))
-    assert people == contacts and people == waves["intake"]
+        mentees = db.session.scalar(
+            select(func.count()).select_from(Participant).where(Participant.role == "mentee")
+        )
+        emails = db.session.execute(
+            select(Contact.email, func.count()).group_by(Contact.email)
+        ).all()
+        projects = db.session.scalar(
+            select(func.count(Participant.project.distinct())).select_from(Participant)
+        )
+        statuses = set(db.session.scalars(select(Participant.status).distinct()))
+    assert people == contacts
+    # Every mentee answered the intake on a personal link; mentors the mentor survey.
+    assert mentees == waves["intake"] and people - mentees > 30
+    # Returning mentees: some addresses are a mentee's in two terms.
+    assert any(n > 1 for _, n in emails)
+    assert projects > 20 and {"failed", "withdrawn"} <= statuses
+    followups = [a for wave, a in rows if wave.startswith("followup")]
+    assert sum(a["still_contributing"] == ["no"] for a in followups) > 30
     # Contact details never sit in the answers.
     assert not any("@" in str(a) for _, a in rows)
 

@@ -1,5 +1,10 @@
 """The organisers' goals as count tables: who took part, who failed or withdrew, who they
-are, who answered the follow-ups, where they are 1 and 5 years on, what mentors say.
+are, who answered the follow-ups, where they are 1 and 5 years on, what mentors say, who
+came back for another mentorship and how many projects took part.
+
+Intakes count from both links: a personal link's intake belongs to its participant's term,
+a public link's (/s/intake, no participant) to the year it was submitted and to the
+programme its answers name; it belongs to no term, so a term filter leaves it out.
 
 Every table comes from `exports.aggregates` (small-cell and complementary suppression),
 so the dashboard hides exactly what an export's tables would. The frames are read with
@@ -18,12 +23,13 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exports.aggregates import TOTAL, Table, count_multi, count_table
+from exports.aggregates import MISSING, TOTAL, Table, count_multi, count_table
 from i18n import localized
 
 from ..definitions.schedule import duration
 from ..demographics.countries import m49_names, m49_regions
 from ..models import Participant, Programme, Response, SurveyVersion, Term
+from ..returning import returning_mentee_ids
 from ..vocabulary import PREFER_NOT_TO_SAY, STATUSES
 
 # A mentee who failed or withdrew did not finish: the share the organisers want under 5%.
@@ -34,6 +40,17 @@ FOLLOWUP_WAVES = ("followup-1y", "followup-5y")
 ANSWERED = ("answered", "not_answered")
 # Mentors' weekly hours in bands: an exact figure would single people out.
 HOUR_BANDS = ("under_2", "2_to_5", "5_to_10", "10_or_more")
+# Where an intake came from: a personal link (a participant's) or the public link.
+SOURCES = ("personal", "public")
+# The organisers' regions (UN M49): Latin America and the Caribbean is sub-region 419,
+# Africa region 002 (Northern and Sub-Saharan); everyone else who gave a country is
+# "elsewhere".
+LATIN_AMERICA, AFRICA, ELSEWHERE = "m49_419", "m49_002", "elsewhere"
+GOAL_REGIONS = (LATIN_AMERICA, AFRICA, ELSEWHERE)
+# A follow-up's answer to still_contributing: to any project, or no longer.
+CONTRIBUTING = ("contributing", "stopped")
+RETURNING = ("returning", "first_time")
+PROJECTS = "projects"
 
 
 @dataclass(frozen=True)
@@ -100,6 +117,50 @@ def answers_frame(
         [end.year for end in frame["term_end"]], dtype="int64", index=frame.index
     )
     return frame.reset_index(drop=True)
+
+
+def public_intakes_frame(session: Session, filters: Filters) -> pd.DataFrame:
+    """Intakes answered on the public link (no participant), placed in the year they were
+    submitted; narrowed to a programme by the programme their answers name. A term filter
+    leaves every one of them out: nothing places them in a term."""
+    columns = ["id", "participant_id", "wave", "answers", "year"]
+    if filters.term is not None:
+        return pd.DataFrame(columns=columns).astype({"year": "int64"})
+    rows: Sequence[Any] = session.execute(
+        select(Response.id, Response.answers, Response.submitted_at).where(
+            Response.participant_id.is_(None), Response.wave == "intake"
+        )
+    ).all()
+    records = [
+        (id_, None, "intake", answers, submitted.year)
+        for id_, answers, submitted in rows
+        if filters.programme is None or (answers or {}).get("programme") == filters.programme
+    ]
+    return pd.DataFrame(records, columns=columns).astype({"year": "int64"})
+
+
+def all_intakes_frame(session: Session, filters: Filters) -> pd.DataFrame:
+    """Every intake of the selection, every year, from both links (column `source`)."""
+    personal = answers_frame(session, filters, ["intake"]).drop(columns="term_end")
+    public = public_intakes_frame(session, filters)
+    # Empty frames left out: pandas warns that it will stop ignoring them in a concat.
+    parts = [personal.assign(source="personal"), public.assign(source="public")]
+    frame = pd.concat([part for part in parts if len(part)] or parts[:1], ignore_index=True)
+    frame["source"] = pd.Categorical(frame["source"], categories=list(SOURCES))
+    return frame.astype({"year": "int64"})
+
+
+def projects_frame(session: Session, filters: Filters) -> pd.DataFrame:
+    """(year, project) of every participant, mentees and mentors, who named a project."""
+    rows: list[Any] = []
+    for role in ("mentee", "mentor"):
+        query = _narrowed(select(Term.end, Participant.project), filters, role).where(
+            Participant.project.is_not(None)
+        )
+        rows += session.execute(query).all()
+    return pd.DataFrame(
+        [(end.year, project) for end, project in rows], columns=["year", "project"]
+    ).astype({"year": "int64"})
 
 
 def in_year(frame: pd.DataFrame, year: int | None) -> pd.DataFrame:
@@ -182,6 +243,26 @@ def select_multiple_columns(
     return pd.DataFrame(columns, index=answers.index)
 
 
+def goal_region(country: Any) -> str | None:
+    """Latin America, Africa or elsewhere for a country code; None for no country given
+    (no answer, "prefer not to say", a code the M49 file does not know)."""
+    row = m49_regions().get(country) if isinstance(country, str) else None
+    if row is None:
+        return None
+    if row["subregion_code"] == LATIN_AMERICA.removeprefix("m49_"):
+        return LATIN_AMERICA
+    return AFRICA if row["region_code"] == AFRICA.removeprefix("m49_") else ELSEWHERE
+
+
+def contribution(ticked: Any) -> str | None:
+    """A still_contributing answer as contributing (to any project) or stopped."""
+    if not isinstance(ticked, list) or not ticked:
+        return None
+    if "same_project" in ticked or "other_projects" in ticked:
+        return "contributing"
+    return "stopped" if "no" in ticked else None
+
+
 def hours_band(hours: Any) -> str | None:
     if not isinstance(hours, int | float) or isinstance(hours, bool):
         return None
@@ -226,6 +307,50 @@ def region_table(intakes: pd.DataFrame, k: int) -> Table:
     regions = intakes["answers"].map(lambda answers: region_of(answers.get("country")))
     column = select_one_column(regions, [*region_codes(), PREFER_NOT_TO_SAY])
     return count_table(intakes.assign(region=column), "region", "year", k=k)
+
+
+def source_table(intakes: pd.DataFrame, k: int) -> Table:
+    """Intakes by the link they came from (personal, public), by year."""
+    return count_table(intakes, "source", "year", k=k)
+
+
+def goal_region_table(intakes: pd.DataFrame, k: int) -> Table:
+    """Intakes that gave a country, by Latin America / Africa / elsewhere, by year: the
+    totals row is the denominator of the regions' shares."""
+    regions = intakes["answers"].map(lambda answers: goal_region((answers or {}).get("country")))
+    told = intakes[regions.notna()].assign(region=regions[regions.notna()])
+    told = told.assign(region=pd.Categorical(told["region"], categories=list(GOAL_REGIONS)))
+    return count_table(told, "region", "year", k=k)
+
+
+def contributing_table(followups: pd.DataFrame, k: int) -> Table:
+    """Follow-ups that answered still_contributing, by contributing or stopped, by wave."""
+    answers = followups["answers"].map(
+        lambda answers: contribution((answers or {}).get("still_contributing"))
+    )
+    told = followups[answers.notna()]
+    column = pd.Categorical(answers[answers.notna()], categories=list(CONTRIBUTING))
+    return count_table(told.assign(contributing=column), "contributing", "wave", k=k)
+
+
+def returning_table(people: pd.DataFrame, returning: set[int], k: int) -> Table:
+    """Mentees per year who had been a mentee in an earlier term (any programme), and not."""
+    state = people["participant_id"].isin(returning).map({True: "returning", False: "first_time"})
+    column = pd.Categorical(state, categories=list(RETURNING))
+    return count_table(people.assign(returning=column), "returning", "year", k=k)
+
+
+def project_table(projects: pd.DataFrame) -> Table:
+    """Distinct projects per year (the totals row: distinct over every year), as a table
+    with nothing hidden: a number of projects counts no person. Names compare without case
+    or surrounding spaces, so "Kubernetes" and "kubernetes " are one project."""
+    names = projects.assign(key=projects["project"].str.strip().str.casefold())
+    per_year = names.groupby("year")["key"].nunique()
+    counts = pd.DataFrame(
+        {PROJECTS: [*(int(n) for n in per_year), int(names["key"].nunique())]},
+        index=[*(int(year) for year in per_year.index), TOTAL],
+    )
+    return Table(counts=counts, suppressed=counts != counts, k=0, rows_additive=False)
 
 
 def hours_table(mentors: pd.DataFrame, k: int) -> Table:
@@ -274,6 +399,18 @@ def share(table: Table, numerators: Sequence[tuple[Any, Any]], denominator: tupl
     if not total or len(shown) < len(parts):
         return None
     return sum(shown) / total
+
+
+def answered_share(table: Table, row: Any, column: Any) -> float | None:
+    """A row's share of the people in `column` who answered (the total less the MISSING
+    row), only when every count behind it is shown."""
+    missing = [(MISSING, column)] if MISSING in table.counts.index else []
+    total, part = visible(table, TOTAL, column), visible(table, row, column)
+    gaps = [visible(table, *cell) for cell in missing]
+    if total is None or part is None or None in gaps:
+        return None
+    answered = total - sum(gap for gap in gaps if gap is not None)
+    return part / answered if answered else None
 
 
 def failure_rates(table: Table) -> dict[Any, float | None]:
@@ -332,9 +469,21 @@ class Sources:
         return participants_frame(self.session, self.filters)
 
     @cached_property
+    def all_intakes(self) -> pd.DataFrame:
+        """Both links' intakes, every year (the goal cards compare a year with the last)."""
+        return all_intakes_frame(self.session, self.filters)
+
+    @cached_property
     def intakes(self) -> pd.DataFrame:
-        frame = answers_frame(self.session, self.filters, ["intake"])
-        return in_year(frame, self.filters.year)
+        return in_year(self.all_intakes, self.filters.year)
+
+    @cached_property
+    def returning(self) -> set[int]:
+        return returning_mentee_ids(self.session)
+
+    @cached_property
+    def projects(self) -> pd.DataFrame:
+        return projects_frame(self.session, self.filters)
 
     @cached_property
     def followups(self) -> pd.DataFrame:

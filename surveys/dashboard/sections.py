@@ -71,6 +71,8 @@ class Spec:
     # Rows whose share of each column is charted (None: all); a single row is a rate.
     chart_rows: tuple[str, ...] | None = None
     rate_label: Any = None  # set when the table has a rate row (answered / all)
+    # False for a table that counts no people (projects): nothing in it needs hiding.
+    counts_people: bool = True
 
 
 def _diversity_spec(question: str, survey: str, title: Any) -> Spec:
@@ -129,9 +131,44 @@ SPECS: dict[str, Spec] = {
             _l("Mentees per year by status"),
             lambda board: goals.status_table(board.sources.people, board.k),
         ),
+        Spec(
+            "returning",
+            "goals",
+            _l("Mentees per year who had been a mentee in an earlier term (same email)"),
+            lambda board: goals.returning_table(
+                board.sources.people, board.sources.returning, board.k
+            ),
+            chart_rows=("returning",),
+            rate_label=_l("Share returning"),
+        ),
+        Spec(
+            "projects",
+            "goals",
+            _l("Open-source projects taking part per year (from the participants lists)"),
+            lambda board: goals.project_table(board.sources.projects),
+            counts_people=False,
+        ),
+        Spec(
+            "region_goals",
+            "diversity",
+            _l("Intakes that gave a country: Latin America, Africa and elsewhere (UN M49)"),
+            lambda board: goals.goal_region_table(board.sources.all_intakes, board.k),
+        ),
+        Spec(
+            "intake_sources",
+            "diversity",
+            _l("Intakes counted, by the link they were answered on"),
+            lambda board: goals.source_table(board.sources.intakes, board.k),
+        ),
         *(_diversity_spec(*item) for item in DIVERSITY),
         _response_spec("followup-1y", _l("1-year follow-up: mentees asked, by term year")),
         _response_spec("followup-5y", _l("5-year follow-up: mentees asked, by term year")),
+        Spec(
+            "contributing",
+            "outcomes",
+            _l("Still contributing to any open-source project, or stopped"),
+            lambda board: goals.contributing_table(board.sources.followups, board.k),
+        ),
         *(_outcome_spec(*item) for item in OUTCOMES),
         *(_mentor_spec(*item) for item in MENTOR_QUESTIONS),
         Spec(
@@ -186,9 +223,11 @@ class Dashboard:
     def row_labels(self, spec: Spec) -> dict[Any, str]:
         labels: dict[Any, str] = {TOTAL: _("Total"), MISSING: _("No answer")}
         labels.update(_interface_labels())
-        if spec.name == "region":
+        if spec.name in ("region", "region_goals"):
             labels.update(m49_names())
             labels[PREFER_NOT_TO_SAY] = _("Prefer not to say")
+            labels[goals.LATIN_AMERICA] = _("Latin America and the Caribbean")
+            labels[goals.AFRICA] = _("Africa")
         elif spec.question:
             codes = goals.question_labels(self.definition(spec.survey), spec.question, self.locale)
             prefix = f"{spec.question}__"
@@ -289,6 +328,15 @@ class Dashboard:
                 percent=True,
                 hidden_label=_("suppressed"),
             )
+        if name == "projects":
+            table = self.table(name)
+            years = [year for year in table.counts.index if year != TOTAL]
+            return charts.bar_chart(
+                [str(year) for year in years],
+                [int(table.counts.loc[year, goals.PROJECTS]) for year in years],
+                title=_("Open-source projects taking part per year"),
+                value_label=_("Projects"),
+            )
         return self._share_chart(SPECS[name])
 
     def _share_chart(self, spec: Spec) -> str:
@@ -335,6 +383,14 @@ def _interface_labels() -> dict[str, str]:
         "2_to_5": _("2 to 5 hours"),
         "5_to_10": _("5 to 10 hours"),
         "10_or_more": _("10 hours or more"),
+        "personal": _("Personal links"),
+        "public": _("Public link"),
+        "elsewhere": _("Elsewhere"),
+        "contributing": _("Still contributing"),
+        "stopped": _("Stopped contributing"),
+        "returning": _("Returning"),
+        "first_time": _("First mentorship"),
+        "projects": _("Projects"),
     }
 
 

@@ -14,7 +14,8 @@ dev_cli = AppGroup("dev", help="Tools for development and benchmarks.")
 @click.option("--responses", type=click.IntRange(min=1), required=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 def synth_command(responses: int, seed: int) -> None:
-    """Add synthetic programmes, participants (with contacts), intakes and follow-ups."""
+    """Add synthetic programmes, mentees and mentors (with contacts and projects), intakes
+    (some on the public link), follow-ups and mentors' answers."""
     from .synth import synthesise
 
     with progress_bar(responses, "writing") as progress:

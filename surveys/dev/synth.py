@@ -5,6 +5,14 @@ people from small ones, mostly young, more men than women, some "prefer not to s
 The answers are deterministic for a seed and follow each question's `relevant`. Written
 with bulk inserts (never through HTTP), so a million responses take minutes. Every
 answer uses the codes of the loaded survey definitions.
+
+So that every dashboard section has something to show, the data also holds: mentors
+answering the mentor survey, alumni who stopped contributing, failed and withdrawn mentees
+(fewer each year), a share from Latin America and Africa that grows year by year, the
+project each person takes part with, and returning mentees (a later term's mentee with an
+earlier mentee's email). Every intake is a personal link's: a public-link intake has no
+term, so an export generalises it on its own and hides most of them, which would take
+Latin America and Africa out of the synthetic releases the export tests check.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from sqlalchemy import insert, select
 
 from ..definitions import evaluation
 from ..definitions.model import Question, Survey
+from ..demographics.countries import m49_regions
 from ..extensions import db
 from ..models import Contact, Participant, Programme, Response, StatusChange, SurveyVersion, Term
 from ..survey_versions import latest_version
@@ -49,9 +58,27 @@ WEIGHTS: dict[str, dict[str, float]] = {
                         "well_above": 4, PREFER_NOT_TO_SAY: 6},
 }  # fmt: skip
 STATUSES = {"completed": 85, "failed": 6, "withdrawn": 4, "active": 5}
+# Each year after the first, failing and withdrawing get this much rarer (the organisers'
+# goal: from about 9.5% to under 5%), and Latin America and Africa this much commoner.
+FEWER_FAILURES = 0.12
+MORE_LATIN_AMERICA_AFRICA = 0.1
 BATCH = 5000
-# The surveys a synthetic person answers: the intake, then some of the follow-ups.
-WAVES = ("intake", "followup-1y", "followup-5y")
+# The surveys a synthetic person answers: mentees the intake, then some of the follow-ups;
+# mentors the mentor survey.
+WAVES = ("intake", "followup-1y", "followup-5y", "mentor")
+MENTORS = 0.08  # the share of synthetic people who are mentors
+RETURNING = 0.08  # the share of mentees who had been a mentee in an earlier term
+# Alumni who answer a follow-up and no longer contribute.
+STOPPED = {"followup-1y": 0.3, "followup-5y": 0.45}
+# More projects each year: a term's people come from the first 15 + 4 a year of these.
+PROJECTS = [
+    "Kubernetes", "Jenkins", "OpenTelemetry", "Zephyr", "Hyperledger Fabric", "Apache Airflow",
+    "GNOME", "KDE", "Mozilla Firefox", "Wikimedia", "LibreOffice", "OpenStreetMap", "NumPy",
+    "pandas", "scikit-learn", "Jupyter", "Django", "Flask", "Rust", "Python", "Node.js",
+    "Prometheus", "Envoy", "Fedora", "Debian", "Linux kernel", "Git", "Inkscape", "GIMP",
+    "Blender", "PostgreSQL", "Ceph", "OpenSSF Scorecard", "Sigstore", "Backstage",
+    "Thunderbird", "Tor", "VLC", "Krita", "Matrix", "Mastodon", "OpenMRS", "DHIS2",
+]  # fmt: skip
 
 Key = TypeVar("Key")
 
@@ -73,6 +100,31 @@ def _countries(rng: random.Random) -> dict[str, float]:
     for code in rng.sample(tail, 120):
         weights[code] = 0.05
     return weights
+
+
+def _countries_in(countries: dict[str, float], year: int) -> dict[str, float]:
+    """The weights of a year: the big countries of Latin America (M49 419) and Africa (002)
+    grow each year. The long tail stays as it is: its lone people are what an export
+    must generalise, and growing it would only hide more of them."""
+    regions = m49_regions()
+    growth = 1 + MORE_LATIN_AMERICA_AFRICA * (year - YEARS[0])
+
+    def grows(code: str) -> bool:
+        row = regions.get(code)
+        in_region = row is not None and (
+            row["subregion_code"] == "419" or row["region_code"] == "002"
+        )
+        return in_region and code in BIG_COUNTRIES
+
+    return {code: weight * growth if grows(code) else weight for code, weight in countries.items()}
+
+
+def _statuses_in(year: int) -> dict[str, float]:
+    fewer = max(0.2, 1 - FEWER_FAILURES * (year - YEARS[0]))
+    return {
+        status: weight * fewer if status in ("failed", "withdrawn") else weight
+        for status, weight in STATUSES.items()
+    }
 
 
 def _codes(survey: Survey, question: Question) -> list[str]:
@@ -111,6 +163,12 @@ def answers_for(
             answers[name] = _pick(rng, {c: w for c, w in WEIGHTS[name].items() if c in codes})
         elif name == "gender" and kind == "select_multiple":
             answers[name] = [_pick(rng, WEIGHTS["gender"])]
+        elif name == "still_contributing" and kind == "select_multiple":
+            if rng.random() < STOPPED.get(survey.id, 0.3):
+                answers[name] = ["no"]
+            else:
+                places = [["same_project"], ["other_projects"], ["same_project", "other_projects"]]
+                answers[name] = rng.choices(places, weights=[40, 40, 20])[0]
         elif kind == "select_one" and codes:
             if question.required or rng.random() < 0.85:
                 weights = [1 / (i + 1) for i in range(len(codes))]
@@ -125,6 +183,8 @@ def answers_for(
                 answers[name] = sorted(chosen, key=plain.index)
         elif kind == "integer":
             answers[name] = rng.randint(0, 12)
+        elif kind == "decimal":
+            answers[name] = round(rng.uniform(0.5, 12), 1)
         elif kind in ("text", "long_text") and rng.random() < 0.1:
             answers[name] = "Synthetic text."
     return answers
@@ -133,8 +193,12 @@ def answers_for(
 def synthesise(
     responses: int, seed: int = 1, progress: Callable[[int], None] = lambda n: None
 ) -> SynthReport:
-    """Add exactly `responses` responses: intakes, and 1- and 5-year follow-ups of some."""
+    """Add exactly `responses` responses: intakes, 1- and 5-year follow-ups of some
+    mentees, and mentors' answers."""
     rng = random.Random(seed)
+    # Who is a mentor, their project, who returns: drawn from a stream of their own, so the
+    # mentees' answers stay those of the seed whatever these shares are.
+    extra = random.Random(f"{seed}-extra")
     found = {sid: latest_version(sid) for sid in WAVES}
     missing = [sid for sid, version in found.items() if version is None]
     if missing:
@@ -142,21 +206,20 @@ def synthesise(
     versions = {sid: version for sid, version in found.items() if version is not None}
     terms = _terms()
     countries = _countries(rng)
+    by_year = {year: _countries_in(countries, year) for year in YEARS}
     report = SynthReport()
     today = date.today()
+    # (term end, email) of the mentees made so far: a returning mentee takes one's email.
+    earlier: list[tuple[date, str]] = []
     while report.responses < responses:
         room = min(BATCH, responses - report.responses)
         # Decide who answers what first, so the batch holds exactly `room` responses.
-        people, planned = [], 0
+        people: list[dict[str, Any]] = []
+        planned = 0
         while planned < room:
-            person = _person(rng, terms)
-            waves = [("intake", person["term_end"] - timedelta(days=90))]
-            if person["participant"]["status"] == "completed":
-                for wave, years, share in (("followup-1y", 1, 0.35), ("followup-5y", 5, 0.25)):
-                    day = person["term_end"] + timedelta(days=365 * years + rng.randint(0, 40))
-                    if day < today and rng.random() < share:
-                        waves.append((wave, day))
-            person["waves"] = waves[: room - planned]
+            term = rng.choice(terms)
+            person = _person(rng, extra, term, report.participants + len(people), seed, earlier)
+            person["waves"] = _waves(rng, extra, person, today)[: room - planned]
             planned += len(person["waves"])
             people.append(person)
         ids = db.session.scalars(
@@ -169,15 +232,15 @@ def synthesise(
         for pid, person in zip(ids, people, strict=True):
             n = report.participants + len(contacts)
             contacts.append(
-                {"participant_id": pid, "name": f"Synthetic {seed}-{n}",
-                 "email": f"synthetic.{seed}.{n}@example.org"}
-            )  # fmt: skip
+                {"participant_id": pid, "name": f"Synthetic {seed}-{n}", "email": person["email"]}
+            )
             changes.append(
                 {"participant_id": pid, "status": person["participant"]["status"],
                  "changed_on": person["participant"]["status_changed_on"]}
             )  # fmt: skip
             for wave, day in person["waves"]:
-                rows.append(_response(versions[wave], pid, wave, day, rng, countries))
+                answers = by_year[person["term"].end.year]
+                rows.append(_response(versions[wave], pid, person["term"], day, rng, answers))
         db.session.execute(insert(Contact), contacts)
         db.session.execute(insert(StatusChange), changes)
         db.session.execute(insert(Response), rows)
@@ -186,6 +249,24 @@ def synthesise(
         report.responses += len(rows)
         progress(report.responses)
     return report
+
+
+def _waves(
+    rng: random.Random, extra: random.Random, person: dict[str, Any], today: date
+) -> list[tuple[str, date]]:
+    """What a person answers, and when: a mentor the mentor survey after the term; a mentee
+    the intake, then, having completed, some of the follow-ups that are due."""
+    end = person["term"].end
+    if person["participant"]["role"] == "mentor":
+        day = end + timedelta(days=extra.randint(1, 40))
+        return [("mentor", day)] if day < today and extra.random() < 0.6 else []
+    waves = [("intake", end - timedelta(days=90))]
+    if person["participant"]["status"] == "completed":
+        for wave, years, share in (("followup-1y", 1, 0.35), ("followup-5y", 5, 0.25)):
+            day = end + timedelta(days=365 * years + rng.randint(0, 40))
+            if day < today and rng.random() < share:
+                waves.append((wave, day))
+    return waves
 
 
 def _terms() -> list[Term]:
@@ -212,36 +293,64 @@ def _terms() -> list[Term]:
     return terms
 
 
-def _person(rng: random.Random, terms: list[Term]) -> dict[str, Any]:
-    term = rng.choice(terms)
+def _person(
+    rng: random.Random,
+    extra: random.Random,
+    term: Term,
+    n: int,
+    seed: int,
+    earlier: list[tuple[date, str]],
+) -> dict[str, Any]:
+    """The n-th synthetic person of this run, in `term`: a mentor or a mentee, with their
+    project and email (a returning mentee's that of a mentee of an earlier term)."""
     # A term imported without its first day: the person joined by its last.
     joined = term.start if term.start is not None else term.end
-    status = _pick(rng, STATUSES) if term.end < date.today() else "active"
+    role = "mentor" if extra.random() < MENTORS else "mentee"
+    if term.end >= date.today():
+        status = "active"
+    elif role == "mentor":
+        status = "completed"
+    else:
+        status = _pick(rng, _statuses_in(term.end.year))
+    email = f"synthetic.{seed}.{n}@example.org"
+    if role == "mentee":
+        before = [address for end, address in earlier[-500:] if end < term.end]
+        if before and extra.random() < RETURNING:
+            email = extra.choice(before)
+        else:
+            earlier.append((term.end, email))
+    projects = PROJECTS[: 15 + 4 * (term.end.year - YEARS[0])]
     return {
         "participant": {
             # Ids are random, not seeded: the same seed can run twice into one database.
             "public_id": secrets.token_hex(16),
             "term_id": term.id,
-            "role": "mentee",
+            "role": role,
             "status": status,
             "status_changed_on": term.end,
             "language": _pick(
                 rng, {"en": 60, "es": 12, "pt_BR": 8, "fr": 6, "sw": 4, "ar": 4, None: 6}
             ),  # fmt: skip
+            "project": extra.choice(projects),
             "created_at": datetime.combine(joined, datetime.min.time(), tzinfo=UTC),
         },
-        "term_end": term.end,
+        "term": term,
+        "email": email,
     }
 
 
 def _response(
     version: SurveyVersion,
     participant_id: int,
-    wave: str,
+    term: Term,
     day: date,
     rng: random.Random,
     countries: dict[str, float],
 ) -> dict[str, Any]:
+    """One submitted response; an intake names the term's programme, as its answerer would."""
+    answers = answers_for(version.survey, rng, countries, day.year)
+    if "programme" in answers:
+        answers["programme"] = term.programme.code
     submitted = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(
         minutes=rng.randint(0, 24 * 60 - 1)
     )
@@ -250,8 +359,8 @@ def _response(
         "locale": "en",
         "started_at": submitted - timedelta(minutes=rng.randint(3, 30)),
         "submitted_at": submitted,
-        "answers": answers_for(version.survey, rng, countries, day.year),
+        "answers": answers,
         "submission_key": secrets.token_hex(32),
-        "wave": wave,
+        "wave": version.survey.wave,
         "participant_id": participant_id,
     }

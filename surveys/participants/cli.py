@@ -25,7 +25,8 @@ DAY = click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--term-start", type=DAY, help="First day of the term, YYYY-MM-DD.")
 @click.option("--today", type=DAY, help="The day status changes are recorded on.")
 def import_command(file: Path, programme, term, term_end, term_start, today) -> None:
-    """Import participants from a CSV (email, name, role, language, status).
+    """Import participants from a CSV (email, name, role, language, status, status_date,
+    project).
 
     Bad rows are listed with their line and left out; the others are imported. Exits 1
     if any row was bad.
@@ -47,6 +48,8 @@ def import_command(file: Path, programme, term, term_end, term_start, today) -> 
     for problem in report.problems:
         click.echo(f"{file}: {problem}", err=True)
     click.echo(report.summary())
+    for returning in report.returning:
+        click.echo(f"{file}: {returning}")
     if report.problems:
         raise SystemExit(1)
 

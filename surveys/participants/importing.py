@@ -1,5 +1,5 @@
 """Import participants from a CSV file: columns email (required), name, role, language,
-status, status_date.
+status, status_date, project.
 
 Every bad row is reported with its line and reason and left out; the good rows are
 imported. Re-importing the same file changes nothing. Reasons never repeat the row's
@@ -9,6 +9,9 @@ A status is dated by the term, not by the day of the import (`status_day`), so l
 year's mentees count in last year: joining (active) on the term's first day, a final
 status (completed, failed, withdrawn) on its last, never after the day of the import; a
 row's status_date, when given, is the day its status began.
+
+The report also names the rows of mentees who were already a mentee in another programme
+or term (the same email), by line and term, never by address.
 """
 
 from __future__ import annotations
@@ -25,13 +28,15 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ROLES, STATUSES, Contact, Participant, Programme, StatusChange, Term
+from ..returning import MENTEE, other_mentee_terms
 from .programmes import add_programme, programme_called, term_named
 from .status import set_status
 
-COLUMNS = ("email", "name", "role", "language", "status", "status_date")
+COLUMNS = ("email", "name", "role", "language", "status", "status_date", "project")
 # The status a participant has while taking part; the others end a term.
 JOINED = "active"
 MAX_NAME = 200
+MAX_PROJECT = 200
 # RFC 5321 4.5.3.1.1, counted in UTF-8 as an SMTPUTF8 server counts it. email-validator lets
 # longer local parts through unless strict (and then counts characters); many servers refuse
 # them, so such a row would only ever fail at send time.
@@ -52,11 +57,23 @@ class RowProblem:
 
 
 @dataclass
+class ReturningRow:
+    """A row whose mentee was already a mentee in other terms ("Programme – term")."""
+
+    line: int
+    terms: list[str]
+
+    def __str__(self) -> str:
+        return f"line {self.line}: already a mentee in {', '.join(self.terms)}"
+
+
+@dataclass
 class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    returning: list[ReturningRow] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
@@ -74,6 +91,7 @@ class Row:
     language: str | None
     status: str
     status_date: date | None = None
+    project: str | None = None
 
 
 def normalise_email(text: str) -> str:
@@ -172,7 +190,10 @@ def _check(line: int, values: dict[str, str], today: date | None) -> tuple[str, 
             return "the status_date is not a date like 2025-09-01", None
         if today is not None and status_date > today:
             return "the status_date is after the day of the import", None
-    return "", Row(line, email, name, role, language, status, status_date)
+    project = re.sub(r"\s+", " ", values.get("project", "")) or None
+    if project and len(project) > MAX_PROJECT:
+        return f"the project is longer than {MAX_PROJECT} characters", None
+    return "", Row(line, email, name, role, language, status, status_date, project)
 
 
 # --- programme and term ---------------------------------------------------------------
@@ -252,7 +273,28 @@ def import_participants(
         else:
             report.unchanged += 1
     db.session.flush()
+    report.returning = _returning_rows(the_term, rows)
     return report
+
+
+def _returning_rows(term: Term, rows: list[Row]) -> list[ReturningRow]:
+    """The rows of this term's mentees who were a mentee in another programme or term."""
+    lines = {row.email: row.line for row in rows if row.role == MENTEE}
+    ids = dict(
+        db.session.execute(
+            select(Participant.id, Contact.email)
+            .join(Contact, Contact.participant_id == Participant.id)
+            .where(Participant.term_id == term.id, Contact.email.in_(list(lines)))
+        ).all()
+    )
+    others = other_mentee_terms(db.session(), list(ids))
+    return sorted(
+        (
+            ReturningRow(lines[ids[pid]], [f"{t.programme.name} – {t.name}" for t in terms])
+            for pid, terms in others.items()
+        ),
+        key=lambda returning: returning.line,
+    )
 
 
 def status_day(term: Term, status: str, today: date) -> date:
@@ -276,6 +318,7 @@ def _create(term: Term, row: Row, today: date) -> None:
         status=JOINED,
         status_changed_on=joined,
         language=row.language,
+        project=row.project,
     )
     participant.contact = Contact(name=row.name, email=row.email)
     participant.status_changes.append(StatusChange(status=JOINED, changed_on=joined))
@@ -295,7 +338,11 @@ def _update(contact: Contact, row: Row, today: date) -> bool:
         )
         set_status(participant, row.status, day)
         changed = True
-    for attribute, value in (("role", row.role), ("language", row.language)):
+    for attribute, value in (
+        ("role", row.role),
+        ("language", row.language),
+        ("project", row.project),
+    ):
         if getattr(participant, attribute) != value:
             setattr(participant, attribute, value)
             changed = True

@@ -12,6 +12,7 @@ from sqlalchemy.orm import contains_eager
 from ..extensions import db
 from ..invitation_states import NOT_ANSWERED, state_column
 from ..models import Contact, Invitation, Participant, Programme, Term
+from ..returning import other_mentee_terms
 
 PER_PAGE = 50
 
@@ -137,3 +138,9 @@ def participant_by_id(participant_id: int) -> Participant | None:
 def contact_of(participant_id: int) -> Contact | None:
     """The participant's contact details; None once erased (or for no such participant)."""
     return db.session.scalar(select(Contact).where(Contact.participant_id == participant_id))
+
+
+def earlier_mentorships(participants: list[Participant]) -> dict[int, list[Term]]:
+    """participant id -> the other terms the same person (same email) was a mentee in, for
+    the mentees among `participants` who were; the participants page lists them."""
+    return other_mentee_terms(db.session(), [participant.id for participant in participants])

@@ -15,6 +15,12 @@ def _dashboard():
     return sections
 
 
+def _cards():
+    from ...dashboard import cards
+
+    return cards
+
+
 @bp.get("/dashboard")
 def dashboard():
     d = _dashboard()
@@ -34,6 +40,7 @@ def dashboard():
                     "table": board.labelled(spec.name),
                     "rates": board.rates(spec) if spec.rate_label else None,
                     "rate_label": spec.rate_label,
+                    "counts_people": spec.counts_people,
                     "csv_url": url_for(".dashboard_csv", table=spec.name, **args),
                     "chart_url": url_for(".dashboard_chart", name=spec.name, **args),
                 }
@@ -44,6 +51,7 @@ def dashboard():
         "admin/dashboard.html",
         board=board,
         headline=board.headline(),
+        cards=_cards().goal_cards(board),
         goal_rows=board.goal_rows(),
         sections=sections,
         notices=notices,

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.exc import IntegrityError
@@ -50,6 +51,7 @@ from ...participants.programmes import (
 from ...participants.search import (
     answer_counts,
     contact_of,
+    earlier_mentorships,
     participant_by_id,
     search_participants,
 )
@@ -274,6 +276,7 @@ def _participants_page(
         report=report,
         refused=refused,
         problems=problems or [],
+        returning=earlier_mentorships(results.items) if results is not None else {},
         statuses=STATUS_LABELS,
         roles=ROLE_LABELS,
         today=today.isoformat(),
@@ -396,6 +399,7 @@ def upload_participants():
         bad_rows=len(report.problems),
     )
     db.session.commit()
+    _flash_returning(report)
     if report.problems:
         return _participants_page(MultiDict(), 422, upload=form, report=report)
     flash(
@@ -408,6 +412,26 @@ def upload_participants():
         "info",
     )
     return redirect(url_for("admin.participants"))
+
+
+def _flash_returning(report) -> None:
+    """Name the rows (by line and term, never by address) of mentees who were already a
+    mentee in another programme or term: programmes limit a person to one mentorship."""
+    if not report.returning:
+        return
+    lines = "; ".join(
+        _("line %(line)d: %(terms)s", line=row.line, terms=", ".join(row.terms))
+        for row in report.returning
+    )
+    flash(
+        ngettext(
+            "%(num)d mentee was already a mentee in another programme or term (%(lines)s).",
+            "%(num)d mentees were already mentees in another programme or term (%(lines)s).",
+            len(report.returning),
+            lines=lines,
+        ),
+        "info",
+    )
 
 
 @bp.post("/participants/<int:participant_id>/status")
