@@ -8,6 +8,10 @@ ANJANA runs in a virtualenv of its own (made once under ~/.cache, like check-bun
 its pins never meet ours. Information kept is, per quasi-identifier, the normalised mutual
 information I(original; released) / H(original) per person, averaged with the purpose's
 weights; suppressed or removed people count as one released value, "*".
+
+The k-anonymity search alone (`kanon.recode` over the same people, all its passes) is
+timed too, in a process of its own each time, median of `--repeat` runs, beside the
+lattice nodes it counted and those it settled without counting (monotonicity).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -80,6 +86,46 @@ def smallest_class(table: pd.DataFrame, qis: list[str]) -> int:
     return int(table.groupby(qis, dropna=False).size().min()) if len(table) else 0
 
 
+SEARCH_RUN = """
+import json, pickle, sys, time
+from exports import kanon
+people, qis, k = pickle.load(open(sys.argv[1], "rb"))
+start, cpu = time.perf_counter(), time.process_time()
+recoding = kanon.recode(people, qis, k, 0.05)
+print(json.dumps({
+    "seconds": time.perf_counter() - start,
+    "cpu": time.process_time() - cpu,
+    "counted": recoding.stats.counted,
+    "inferred": recoding.stats.inferred,
+}))
+"""
+
+
+def time_search(people: pd.DataFrame, qis: list, k: int, folder: str, repeat: int) -> dict:
+    """The search alone over these people, each run in a fresh process (no warm caches):
+    the median wall and CPU seconds of `repeat` runs, and the nodes it counted."""
+    path = Path(folder) / "search.pickle"
+    path.write_bytes(pickle.dumps((people, qis, k)))
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", SEARCH_RUN, str(path)],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
+        for _ in range(repeat)
+    ]
+    return {
+        "seconds": statistics.median(run["seconds"] for run in runs),
+        "cpu": statistics.median(run["cpu"] for run in runs),
+        "counted": runs[0]["counted"],
+        "inferred": runs[0]["inferred"],
+    }
+
+
 def people_and_hierarchies(url: str, k: int):
     """The diversity purpose's quasi-identifiers per person, as our pipeline reads them
     from this database, with each one's levels over its present values."""
@@ -111,7 +157,7 @@ def people_and_hierarchies(url: str, k: int):
     return people, qis, hierarchies
 
 
-def measure(size: int, k: int, log=print) -> dict:
+def measure(size: int, k: int, log=print, repeat: int = 3, anjana: bool = True) -> dict:
     responses = int(size * RESPONSES_PER_PERSON)
     with database("sqlite") as url, tempfile.TemporaryDirectory() as folder:
         prepare(url)
@@ -123,6 +169,7 @@ def measure(size: int, k: int, log=print) -> dict:
         names = [qi.name for qi in qis]
         weights = {qi.name: qi.weight for qi in qis}
         log(f"{len(people)} people, quasi-identifiers {names}")
+        search = time_search(people, qis, k, folder, repeat)
 
         # Ours: the release as the CLI makes it, read back from its bundle.
         bundle = Path(folder) / "ours.zip"
@@ -143,33 +190,7 @@ def measure(size: int, k: int, log=print) -> dict:
             text=True,
         )
 
-        # ANJANA on the same people, hierarchies, k and suppression limit.
-        table = people[names].assign(row=np.arange(len(people)).astype(str))
-        table.to_json(Path(folder) / "people.json", orient="records")
-        spec = {"qis": names, "k": k, "supp_level": 5, "hierarchies": hierarchies}
-        (Path(folder) / "spec.json").write_text(json.dumps(spec))
-        done = subprocess.run(
-            [str(anjana_python()), "-c", ANJANA_RUN, folder],
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode != 0:
-            log(done.stderr[-2000:])
-            anjana = None
-        else:
-            out = pd.read_json(Path(folder) / "anjana.json", orient="records", dtype=False)
-            out = out.astype(str)
-            released = pd.DataFrame("*", index=range(len(people)), columns=names)
-            rows = out["row"].astype(int).to_numpy()
-            for name in names:
-                released.loc[rows, name] = out[name].to_numpy()
-            per_qi = {n: kept(people[n].astype(str), released[n]) for n in names}
-            anjana = {
-                "seconds": float(done.stdout.strip().splitlines()[-1]),
-                "kept": sum(per_qi[n] * weights[n] for n in names) / sum(weights.values()),
-                "k_file": smallest_class(out, names),
-                "removed": len(people) - len(out),
-            }
+        peer = run_anjana(people, names, weights, hierarchies, k, folder, log) if anjana else None
     return {
         "people": len(people),
         "ours": {
@@ -179,8 +200,39 @@ def measure(size: int, k: int, log=print) -> dict:
             # check-bundle's verdict, without the temporary file's name.
             "check": (check.stdout.strip().splitlines() or [check.stderr])[0].split(": ", 1)[-1],
             "suppressed": methodology["people_suppressed"],
+            "nodes": methodology["lattice_nodes_evaluated"],
         },
-        "anjana": anjana,
+        "search": search,
+        "anjana": peer,
+    }
+
+
+def run_anjana(people, names, weights, hierarchies, k: int, folder: str, log) -> dict | None:
+    """ANJANA on the same people, hierarchies, k and suppression limit."""
+    table = people[names].assign(row=np.arange(len(people)).astype(str))
+    table.to_json(Path(folder) / "people.json", orient="records")
+    spec = {"qis": names, "k": k, "supp_level": 5, "hierarchies": hierarchies}
+    (Path(folder) / "spec.json").write_text(json.dumps(spec))
+    done = subprocess.run(
+        [str(anjana_python()), "-c", ANJANA_RUN, folder],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        log(done.stderr[-2000:])
+        return None
+    out = pd.read_json(Path(folder) / "anjana.json", orient="records", dtype=False)
+    out = out.astype(str)
+    released = pd.DataFrame("*", index=range(len(people)), columns=names)
+    rows = out["row"].astype(int).to_numpy()
+    for name in names:
+        released.loc[rows, name] = out[name].to_numpy()
+    per_qi = {n: kept(people[n].astype(str), released[n]) for n in names}
+    return {
+        "seconds": float(done.stdout.strip().splitlines()[-1]),
+        "kept": sum(per_qi[n] * weights[n] for n in names) / sum(weights.values()),
+        "k_file": smallest_class(out, names),
+        "removed": len(people) - len(out),
     }
 
 
@@ -207,15 +259,36 @@ def table(rows: list[dict], k: int) -> list[str]:
     return lines
 
 
+def search_table(rows: list[dict]) -> list[str]:
+    """The search alone: nodes counted beside its time."""
+    lines = [
+        "| people | lattice nodes counted (in the bundle) | nodes settled without counting "
+        "| search seconds (wall, median) | search CPU seconds (median) |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        search = row["search"]
+        lines.append(
+            f"| {row['people']} | {search['counted']} ({row['ours']['nodes']}) "
+            f"| {search['inferred']} "
+            f"| {search['seconds']:.3f} | {search['cpu']:.3f} |"
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, nargs="+", default=[150, 1000, 10_000])
     parser.add_argument("--k", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=3, help="Runs of the search alone.")
     parser.add_argument("--write", action="store_true", help="Append to bench/results.md.")
     args = parser.parse_args(argv)
-    rows = [measure(size, args.k) for size in args.people]
+    rows = [measure(size, args.k, repeat=args.repeat) for size in args.people]
     lines = table(rows, args.k)
+    searched = search_table(rows)
     print("\n".join(lines))
+    print()
+    print("\n".join(searched))
     for row in rows:
         print(f"check-bundle ({row['people']} people): {row['ours']['check']}")
     if args.write:
@@ -234,6 +307,11 @@ def main(argv: list[str] | None = None) -> int:
             "",
             f"- target ours higher at every size: {'met' if better else 'NOT met'}",
             *(f"- check-bundle, {r['people']} people: {r['ours']['check']}" for r in rows),
+            "",
+            "The k-anonymity search alone (`kanon.recode`, every pass), a process of its own per",
+            f"run, median of {args.repeat}; nodes as in the bundle's `lattice_nodes_evaluated`:",
+            "",
+            *searched,
         ]
         with RESULTS.open("a") as handle:
             handle.write("\n".join(section) + "\n")

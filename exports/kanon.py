@@ -7,9 +7,10 @@ information (the purpose's weights times the share of each column's entropy remo
 under which at most a given number of people sit in classes smaller than k: a greedy
 bound from the top, then a best-first walk from the most detailed node (a coarser node
 never makes a class smaller, and loss never falls along the lattice, so the first
-qualifying node it reaches is the least-loss one). `recode` applies it pass after pass to
-the people the previous pass left in small classes; what is left at the end is suppressed,
-and `hide_among_k` makes sure the suppressed are k or more.
+qualifying node it reaches is the least-loss one). Only the nodes that those already
+counted do not settle by monotonicity have their classes counted (`lattice`). `recode`
+applies it pass after pass to the people the previous pass left in small classes; what is
+left at the end is suppressed, and `hide_among_k` makes sure the suppressed are k or more.
 
 People, not responses, are counted: a person's intake and follow-ups form one record over
 all their quasi-identifiers. All work happens on the distinct combinations of values with
@@ -29,6 +30,7 @@ import pandas as pd
 from . import refusals
 from .columns import SUPPRESSED
 from .definitions import HierarchyLevel
+from .lattice import SearchStats, Statuses
 
 MISSING = "missing"
 # The most lattice nodes the exact best-first search looks at before it settles for the
@@ -129,7 +131,7 @@ class Result:
     suppressed: set[str] = field(default_factory=set)  # person keys suppressed
     k_achieved: int = 0
     people: int = 0
-    evaluated: int = 0  # lattice nodes looked at
+    stats: SearchStats = field(default_factory=SearchStats)
 
 
 class CannotAnonymise(refusals.Refusal):
@@ -153,13 +155,19 @@ Distinct = dict[tuple[str, int], int]
 
 
 def _encodings(people: pd.DataFrame, qis: list[QuasiIdentifier]) -> tuple[Codes, Distinct]:
-    """Integer codes of every distinct row at every level, and how many distinct values."""
+    """Integer codes of every distinct row at every level, and how many distinct values.
+
+    Codes number values in the order they first appear among the rows, as pd.factorize
+    over the rows would: each column's distinct values are listed in that order once and
+    generalised level by level, never row by row."""
     codes: Codes = {}
     distinct: Distinct = {}
     for qi in qis:
+        position, values = pd.factorize(people[qi.name].to_numpy(dtype=object))
         for level in range(qi.top + 1):
-            encoded, uniques = pd.factorize(qi.generalise_all(people[qi.name], level))
-            codes[qi.name, level] = encoded
+            general = [qi.generalise(value, level) for value in values]
+            encoded, uniques = pd.factorize(np.asarray(general, dtype=object))
+            codes[qi.name, level] = encoded[position]
             distinct[qi.name, level] = len(uniques)
     return codes, distinct
 
@@ -197,7 +205,7 @@ def search(
     total = len(people)
     if total < k:
         raise too_few(total, k)
-    node, small, evaluated = best_node(people, qis, k, max_suppression * total)
+    node, small, stats = best_node(people, qis, k, max_suppression * total)
     kept = _person_class_sizes(people, qis, node)[~small]
     return Result(
         k=k,
@@ -206,7 +214,7 @@ def search(
         suppressed=set(people.index[small]),
         k_achieved=int(kept.min()) if len(kept) else 0,
         people=total,
-        evaluated=evaluated,
+        stats=stats,
     )
 
 
@@ -216,13 +224,13 @@ def best_node(
     k: int,
     allowed: float,
     keep: frozenset[str] | None = None,
-) -> tuple[tuple[int, ...], np.ndarray, int]:
+) -> tuple[tuple[int, ...], np.ndarray, SearchStats]:
     """The least-loss node under which at most `allowed` people sit in classes smaller
-    than k: (the level of each quasi-identifier, which people are in small classes, how
-    many nodes were looked at). The columns named in `keep` (all, when None) stay at or
-    below the coarsest level their purpose accepts."""
+    than k: (the level of each quasi-identifier, which people are in small classes, what
+    the search cost). The columns named in `keep` (all, when None) stay at or below the
+    coarsest level their purpose accepts."""
     if not qis or not len(people):
-        return tuple(0 for _ in qis), np.zeros(len(people), dtype=bool), 0
+        return tuple(0 for _ in qis), np.zeros(len(people), dtype=bool), SearchStats()
     grouped = people.groupby([qi.name for qi in qis], sort=False)
     combo_of_person = grouped.ngroup().to_numpy()
     combos = grouped.size().reset_index()
@@ -236,45 +244,56 @@ def best_node(
     # Only levels that merge something in this data count: a level that leaves every
     # present value apart gives the same classes as the one below it (no plateaus to walk).
     steps = [_effective_levels(qi, distinct, keep is None or qi.name in keep) for qi in qis]
+    statuses = Statuses(
+        [[codes[qi.name, level] for level in step] for qi, step in zip(qis, steps, strict=True)],
+        weights,
+        k,
+        allowed,
+    )
+    qualifies = statuses.qualifies
 
     def levels_of(node: Node) -> Node:
         return tuple(step[i] for step, i in zip(steps, node, strict=True))
 
+    # Each column's share of the loss at each of its levels: the share of its information
+    # the generalisation removes (Shannon entropy before minus after, over before),
+    # weighted by what the release's purpose values. A node's loss is their sum: keeping a
+    # column at half its detail costs half its weight, however many values it has, so the
+    # weights alone say what matters more. Columns without information (one value) add
+    # nothing.
+    informative = [j for j, qi in enumerate(qis) if entropy[qi.name, 0] > 0]
+    terms = [
+        [qi.weight * (1 - entropy[qi.name, level] / entropy[qi.name, 0]) for level in step]
+        if j in informative
+        else []
+        for j, (qi, step) in enumerate(zip(qis, steps, strict=True))
+    ]
+
     def loss(node: Node) -> float:
-        """The share of each column's information the generalisation removes (Shannon
-        entropy before minus after, over before), weighted by what the release's purpose
-        values and summed: keeping a column at half its detail costs half its weight,
-        however many values it has, so the weights alone say what matters more."""
-        return sum(
-            qi.weight * (1 - entropy[qi.name, level] / entropy[qi.name, 0])
-            for qi, level in zip(qis, levels_of(node), strict=True)
-            if entropy[qi.name, 0] > 0
-        )
-
-    def small_of(node: Node) -> np.ndarray:
-        return _class_sizes(levels_of(node), qis, codes, distinct, weights) < k
-
-    def qualifies(node: Node) -> bool:
-        return bool(weights[small_of(node)].sum() <= allowed)
+        return sum(terms[j][node[j]] for j in informative)
 
     # An upper bound first: from the top node (everyone alike), lower one column at a time,
-    # always the one that keeps most information, while the node still qualifies. It
-    # costs a few hundred nodes whatever the number of columns.
+    # always the one that keeps most information, while the node still qualifies. The
+    # candidates are tried cheapest first, so the first that qualifies is the one taken
+    # and the dearer ones need no counting; a column that could not be lowered never can
+    # again (its next candidate lies below the one that failed), which `statuses` knows.
     top = tuple(len(step) - 1 for step in steps)
-    bound, evaluated = top, 1
+    bound = top
     if qualifies(top):
         while True:
             lower = [bound[:i] + (bound[i] - 1,) + bound[i + 1 :] for i in range(len(qis))]
             lower = [node for node in lower if min(node) >= 0]
-            evaluated += len(lower)
-            fit = [node for node in lower if qualifies(node)]
-            if not fit:
+            # sorted() is stable: among equal losses the first column wins, as min() did.
+            fit = next((node for node in sorted(lower, key=loss) if qualifies(node)), None)
+            if fit is None:
                 break
-            bound = min(fit, key=loss)
+            bound = fit
     # Then best-first from the most detailed node: the first qualifying node is the
     # least-loss one. It stops where the bound's loss is reached (nothing cheaper is left)
     # or after MAX_NODES nodes, keeping the bound: with many columns the lattice has
-    # millions of nodes below it.
+    # millions of nodes below it. Walking is cheap; the nodes under one that failed are
+    # known to fail without counting, and most of the walk lies under the bound's failing
+    # neighbours.
     start = tuple(0 for _ in qis)
     heap = [(loss(start), 0, start)]
     seen = {start}
@@ -294,7 +313,8 @@ def best_node(
                 if child not in seen:
                     seen.add(child)
                     heapq.heappush(heap, (loss(child), height + 1, child))
-    return levels_of(chosen), small_of(chosen)[combo_of_person], evaluated + searched
+    small = _class_sizes(levels_of(chosen), qis, codes, distinct, weights) < k
+    return levels_of(chosen), small[combo_of_person], statuses.stats
 
 
 def _person_class_sizes(people: pd.DataFrame, qis: list[QuasiIdentifier], node: Node) -> np.ndarray:
@@ -323,7 +343,8 @@ class Recoding:
 
     levels: np.ndarray
     passes: list[RecodingPass] = field(default_factory=list)
-    evaluated: int = 0
+    # The lattice nodes all passes counted, and those they settled without counting.
+    stats: SearchStats = field(default_factory=SearchStats)
 
     def suppressed(self, qis: Sequence[QuasiIdentifier]) -> np.ndarray:
         return at_top(self.levels, qis)
@@ -367,8 +388,8 @@ def recode(
         # is one fewer suppressed.
         half = len(remaining) // 2
         allowed = max(budget, half) if len(remaining) > budget else half
-        node, small, evaluated = best_node(people.iloc[remaining], qis, k, allowed, keep)
-        recoding.evaluated += evaluated
+        node, small, stats = best_node(people.iloc[remaining], qis, k, allowed, keep)
+        recoding.stats.add(stats)
         placed = remaining[~small]
         levels[placed] = node
         if len(placed):

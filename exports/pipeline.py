@@ -247,7 +247,7 @@ def anonymise(
         "records_removed": 0,
         "generalisation": {qi.name: level_summary(qi, levels[:, j]) for j, qi in enumerate(qis)},
         "local_recoding": recoding.passes,
-        "lattice_nodes_evaluated": recoding.evaluated,
+        "lattice_nodes_evaluated": recoding.stats.counted,
         "information_kept": information,
         "l_diversity": None,
         "dropped": prepared.dropped + removed_columns + list(ALWAYS_DROPPED),

@@ -121,3 +121,17 @@ def test_the_export_benchmark_measures_both_sides():
     size, fmt, export_seconds, export_mb, raw_seconds, raw_mb, ratio = rows[0]
     assert (size, fmt) == (300, "csv") and export_seconds > 0 and raw_seconds > 0
     assert export_mb > 0 and raw_mb > 0 and ratio > 0
+
+
+def test_the_anonymisation_benchmark_times_the_search_and_counts_its_nodes():
+    """`bench.anonymisation` on a tiny database, without ANJANA (its own virtualenv): the
+    export is checked from outside and the search alone is timed beside its nodes."""
+    from bench import anonymisation
+
+    row = anonymisation.measure(150, 5, log=lambda *a: None, repeat=1, anjana=False)
+    search = row["search"]
+    assert search["counted"] == row["ours"]["nodes"] > 0 and search["seconds"] > 0
+    assert "0 people in classes smaller than 5" in row["ours"]["check"]
+    assert f"| {row['people']} | {search['counted']} ({search['counted']}) |" in "\n".join(
+        anonymisation.search_table([row])
+    )

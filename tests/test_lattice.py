@@ -1,0 +1,65 @@
+"""What the search knows of the lattice: every answer `Statuses` gives, whether counted,
+rolled up from another node or inferred by monotonicity, is what counting the rows says."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from exports.lattice import Statuses, nested
+
+
+def column_levels(rng: np.random.Generator, rows: int, nest: bool) -> list[np.ndarray]:
+    """One column's codes at 1-4 levels: each level merges the one below at random
+    (nesting), or is drawn anew (not nesting, as a broken hierarchy would be)."""
+    levels = [rng.integers(0, 6, size=rows)]
+    for _ in range(rng.integers(0, 4)):
+        below = levels[-1]
+        if nest:
+            merge = rng.integers(0, max(1, int(below.max())), size=int(below.max()) + 1)
+            levels.append(pd.factorize(merge[below])[0])
+        else:
+            levels.append(pd.factorize(rng.integers(0, 3, size=rows))[0])
+    return [pd.factorize(levels[0])[0], *levels[1:]]
+
+
+def counted_by_hand(codes, weights, node, k: int, allowed: float) -> bool:
+    table = pd.DataFrame({j: codes[j][p] for j, p in enumerate(node)})
+    sizes = table.assign(people=weights).groupby(list(range(len(node))))["people"].sum()
+    return bool(sizes[sizes < k].sum() <= allowed)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+    rows=st.integers(min_value=1, max_value=60),
+    width=st.integers(min_value=1, max_value=4),
+    nest=st.booleans(),
+    dense=st.booleans(),
+    k=st.integers(min_value=2, max_value=6),
+    allowed=st.sampled_from([0.0, 2.0, 10.0]),
+)
+def test_every_answer_is_what_counting_the_rows_says(seed, rows, width, nest, dense, k, allowed):
+    rng = np.random.default_rng(seed)
+    codes = [column_levels(rng, rows, nest) for _ in range(width)]
+    weights = rng.integers(1, 4, size=rows).astype(np.float64)
+    statuses = Statuses(codes, weights, k, allowed, dense_limit=2**22 if dense else 0)
+    nodes = [tuple(int(rng.integers(0, len(levels))) for levels in codes) for _ in range(40)]
+    for node in nodes:
+        assert statuses.qualifies(node) == counted_by_hand(codes, weights, node, k, allowed)
+    assert statuses.stats.counted + statuses.stats.inferred == len(nodes)
+    if nest:
+        # Whatever monotonicity settles is not counted again: a node asked twice is
+        # counted once at most.
+        counted = statuses.stats.counted
+        for node in nodes:
+            statuses.qualifies(node)
+        assert statuses.stats.counted == counted
+
+
+def test_levels_that_split_what_they_should_merge_do_not_nest():
+    assert nested([np.array([0, 1, 2]), np.array([0, 0, 1]), np.array([0, 0, 0])])
+    # rows 0 and 1 share a code below, not above: a hierarchy mapping an unchanged code
+    assert not nested([np.array([0, 0, 1]), np.array([0, 1, 1])])
