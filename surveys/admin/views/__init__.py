@@ -4,7 +4,7 @@ service, commits once and redirects (or renders).
 `create_app` imports this package, which attaches every page's routes to `admin.bp`. No
 page imports another (.importlinter): what two pages share is a service."""
 
-from . import audit, dashboard, exports, followups, home, people, sign_in, surveys, users
+from . import audit, dashboard, exports, followups, home, jobs, people, sign_in, surveys, users
 
 __all__ = [
     "audit",
@@ -12,6 +12,7 @@ __all__ = [
     "exports",
     "followups",
     "home",
+    "jobs",
     "people",
     "sign_in",
     "surveys",
