@@ -36,6 +36,10 @@ run: $(BIN)/.installed $(COMPILED)
 	@echo
 	@echo "  Pathways is running. The intake survey: http://$(HOST):$(PORT)/s/intake"
 	@echo
+# The background jobs' worker (exports, sends from the admin area) runs beside the
+# server, on the SQLite queue in the instance folder, and stops when the server does.
+	$(FLASK) jobs worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # The layers (docs/architecture.md, .importlinter) and the types are checked before the suite.

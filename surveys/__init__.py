@@ -51,6 +51,7 @@ def create_app(config: Config | None = None) -> Flask:
     from .admin.access import SESSION_LIFETIME, login_manager
     from .blueprints import followup, health, public
     from .extensions import babel, csrf, db, limiter, migrate
+    from .jobs import queue as job_queue
 
     db.init_app(app)
     migrate.init_app(
@@ -59,6 +60,7 @@ def create_app(config: Config | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    job_queue.init_app(app)
     security.init_app(app, production=config.is_production)
     log_redaction.install()
     app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME

@@ -193,6 +193,7 @@ def register(app: Flask) -> None:
     from .dev.cli import dev_cli
     from .exporting.cli import export_command
     from .followups.cli import followups_cli
+    from .jobs.cli import jobs_cli
     from .participants.cli import participants_cli
 
     app.cli.add_command(surveys_cli)
@@ -202,6 +203,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demographics_cli)
     app.cli.add_command(dev_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(jobs_cli)
 
     from .maintenance import maintenance_cli
 

@@ -20,6 +20,7 @@ BUNDLED_DATA_DIR = Path(__file__).parent / "demographics" / "data"
 # The purposes exports are made for (exports/purposes.yaml); a programme may use its own.
 BUNDLED_PURPOSES_FILE = Path(__file__).parents[1] / "exports" / "purposes.yaml"
 ENVIRONMENTS = ("development", "production", "testing")
+TASK_QUEUE_SCHEMES = ("redis://", "rediss://", "unix://", "sqlite:///", "memory://")
 
 
 class ConfigError(Exception):
@@ -127,6 +128,20 @@ class Config:
     target_failure_rate: float = 0.05
     # The dashboard's smallest count shown: a cell under it is suppressed.
     dashboard_k: int = 5
+    # Where long work from the admin area (exports, sends) is queued: None is a SQLite
+    # file in the instance folder, for one host; redis://… is shared by workers on many
+    # hosts; sqlite:///path a file of one's own; memory:// runs each job inside the
+    # request that starts it (Huey's immediate mode: tests and debugging only).
+    task_queue_url: str | None = None
+    # The queue's name: installations sharing one Redis keep apart by it.
+    task_queue_name: str = "pathways"
+    # Where finished export bundles wait for their download; None: the instance folder's
+    # `bundles`. Shared storage when workers and web servers are on several hosts.
+    bundles_dir: Path | None = None
+    # How long a finished bundle may be downloaded before it is deleted.
+    bundle_hours: int = 24
+    # A running job not heard of for this long (its worker died) may be retried.
+    job_stale_minutes: int = 10
     engine_options: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
@@ -157,6 +172,11 @@ class Config:
             target_participants=_whole_number(env, "TARGET_PARTICIPANTS", cls.target_participants),
             target_failure_rate=_share(env, "TARGET_FAILURE_RATE", cls.target_failure_rate),
             max_content_length=_whole_number(env, "MAX_CONTENT_LENGTH", cls.max_content_length),
+            task_queue_url=env.get("TASK_QUEUE_URL", "").strip() or None,
+            task_queue_name=env.get("TASK_QUEUE_NAME", "").strip() or cls.task_queue_name,
+            bundles_dir=Path(env["BUNDLES_DIR"]) if env.get("BUNDLES_DIR") else None,
+            bundle_hours=_whole_number(env, "BUNDLE_HOURS", cls.bundle_hours),
+            job_stale_minutes=_whole_number(env, "JOB_STALE_MINUTES", cls.job_stale_minutes),
         )
         return config
 
@@ -219,6 +239,23 @@ class Config:
         if self.public_url is not None and not self.public_url.startswith(("http://", "https://")):
             raise ConfigError(
                 "PUBLIC_URL must start with https:// (or http://), like https://surveys.example.org."
+            )
+        if self.task_queue_url is not None and not self.task_queue_url.startswith(
+            TASK_QUEUE_SCHEMES
+        ):
+            raise ConfigError(
+                "TASK_QUEUE_URL must be a redis:// URL (like redis://127.0.0.1:6379/0), "
+                "sqlite:///path/to/queue.db or memory://, not "
+                f"{self.task_queue_url.split('@')[-1]!r}."
+            )
+        if not 1 <= self.bundle_hours <= 24 * 90:
+            raise ConfigError(
+                "BUNDLE_HOURS must be the hours a finished export may be downloaded, "
+                f"between 1 and 2160, not {self.bundle_hours}."
+            )
+        if self.job_stale_minutes < 0:
+            raise ConfigError(
+                f"JOB_STALE_MINUTES must be 0 or more minutes, not {self.job_stale_minutes}."
             )
         if self.max_content_length < 1024:
             raise ConfigError("MAX_CONTENT_LENGTH must be at least 1024 bytes.")

@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -418,3 +419,45 @@ class Release(Model):
     l_diversity: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     records: Mapped[int] = mapped_column(Integer)
     people: Mapped[int] = mapped_column(Integer)
+
+
+# --- background jobs ------------------------------------------------------------------------
+
+JOB_KINDS = ("export", "followups")
+JOB_STATES = ("queued", "running", "done", "failed")
+
+
+class Job(Model):
+    """Long work started from the admin area and run by a worker (surveys/jobs): what was
+    asked, where it stands, and what came of it. Options and results hold settings and
+    counts, never answers or contact details."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (one_of("kind", JOB_KINDS), one_of("state", JOB_STATES))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    # The staff member who started it (their email, as the audit log names them).
+    actor: Mapped[str] = mapped_column(String(320))
+    options: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    # Bumped by every retry: a worker writes only while its attempt is the job's, so one
+    # thought dead that wakes up again cannot overwrite the retry's progress.
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    # 0 to 1, and what is being done (a step code the job page words) with its counts.
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    step: Mapped[str | None] = mapped_column(String(32))
+    step_done: Mapped[int | None] = mapped_column(Integer)
+    step_total: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The last word from the worker: a running job silent for long has lost its worker.
+    heard_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # An export's bundle: its file in the bundles folder, until it expires.
+    bundle_name: Mapped[str | None] = mapped_column(String(255))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Counts of what was done (a send's report), or a refusal's reason and values.
+    result: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # Why it failed, in one English sentence (never a traceback: that goes to the log).
+    error: Mapped[str | None] = mapped_column(String(1000))

@@ -77,14 +77,18 @@ def config_for(url: str, options: dict | None = None, **extra) -> Config:
         database_url=url,
         secret_key="test-secret-key-not-for-production",
         engine_options=options or {},
+        # Background jobs run inside the request that starts them (Huey's immediate
+        # mode); tests/test_jobs_worker.py runs them in real workers on real queues.
+        task_queue_url="memory://",
         extra=extra,
     )
 
 
 @pytest.fixture
-def app(database):
+def app(database, tmp_path: Path):
     url, options = database
     app = create_app(config_for(url, options))
+    app.config["PATHWAYS"].bundles_dir = tmp_path / "bundles"
     with app.app_context():
         # Start every test from empty tables, children before parents.
         for table in reversed(db.metadata.sorted_tables):

@@ -34,6 +34,29 @@ def post_export(client, **changes):
     return client.post("/admin/exports", data={**GOOD, **changes, "csrf_token": token})
 
 
+def export_job(client, **changes):
+    """Start an export from the form; return its job's page (in tests the job runs inside
+    the request that starts it, so the page shows how it ended)."""
+    answer = post_export(client, **changes)
+    assert answer.status_code == 303, answer.text[:500]
+    assert answer.headers["Location"].startswith("/admin/jobs/")
+    return client.get(answer.headers["Location"])
+
+
+def download(client, job_page):
+    """The bundle behind the job page's download link."""
+    link = BeautifulSoup(job_page.text, "html.parser").select_one("a#download")
+    assert link is not None, job_page.text[:2000]
+    answer = client.get(link["href"])
+    answer.get_data()  # read whole, and the file closed: it is served from the disk
+    answer.close()
+    return answer
+
+
+def refusal_on(page) -> str:
+    return BeautifulSoup(page.text, "html.parser").select_one(".flash.error").get_text()
+
+
 def history(page_text: str) -> list[list[str]]:
     soup = BeautifulSoup(page_text, "html.parser")
     return [
@@ -47,7 +70,11 @@ def test_an_analyst_downloads_a_csv_bundle_and_it_shows_in_the_history(
     signed_in,
 ):
     analyst = signed_in("analyst")
-    answer = post_export(analyst, with_followups="y")
+    job_page = export_job(analyst, with_followups="y")
+    assert job_page.status_code == 200
+    state = BeautifulSoup(job_page.text, "html.parser").select_one("#job-state")
+    assert state["data-state"] == "done" and state.get_text(strip=True) == "Done"
+    answer = download(analyst, job_page)
     assert answer.status_code == 200, answer.text[:500]
     assert answer.mimetype == "application/zip"
     disposition = answer.headers["Content-Disposition"]
@@ -93,9 +120,7 @@ def test_bad_options_show_the_form_again(runner, signed_in, changes, message):
 def test_too_few_people_is_refused_with_the_reason(runner, signed_in):
     assert runner.invoke(args=["surveys", "load"]).exit_code == 0
     admin = signed_in("admin")
-    answer = post_export(admin)
-    assert answer.status_code == 422
-    refusal = BeautifulSoup(answer.text, "html.parser").select_one(".flash.error").get_text()
+    refusal = refusal_on(export_job(admin))
     assert refusal == (
         "Nothing exported: there are only 0 people, and k=5 needs at least 5, "
         "so no generalisation can protect them."
@@ -116,9 +141,9 @@ def test_a_release_the_file_cannot_back_is_refused_with_the_reason_and_registere
     assert runner.invoke(args=["surveys", "load"]).exit_code == 0
     assert runner.invoke(args=["dev", "synth", "--responses", "300"]).exit_code == 0
     admin = signed_in("admin")
-    refused = post_export(admin, l_diversity="9")
-    assert refused.status_code == 422
+    refused = export_job(admin, l_diversity="9")
     (reason,) = BeautifulSoup(refused.text, "html.parser").select("p.flash.error")
+    assert not BeautifulSoup(refused.text, "html.parser").select("a#download")
     assert "where l=9 was asked, so it was not released" in reason.text
     assert refused.headers["Content-Type"].startswith("text/html")
     with app.app_context():
@@ -126,7 +151,7 @@ def test_a_release_the_file_cannot_back_is_refused_with_the_reason_and_registere
             select(AuditEvent).where(AuditEvent.action.startswith("export"))
         ).all()
     assert event.action == "export refused" and "l=9" in event.details["reason"]
-    released = post_export(admin, purpose="diversity")
+    released = download(admin, export_job(admin, purpose="diversity"))
     assert released.headers["Content-Type"] == "application/zip"
     page = BeautifulSoup(admin.get("/admin/exports").text, "html.parser")
     (row,) = page.select("#releases tbody tr")
@@ -249,9 +274,7 @@ def test_one_person_is_one_person_in_the_refusal(app, runner, signed_in):
     assert runner.invoke(args=["surveys", "load"]).exit_code == 0
     one_mentee_answered(app)
     admin = signed_in("admin")
-    answer = post_export(admin)
-    assert answer.status_code == 422
-    refusal = BeautifulSoup(answer.text, "html.parser").select_one(".flash.error").get_text()
+    refusal = refusal_on(export_job(admin))
     assert refusal == (
         "Nothing exported: there is only 1 person, and k=5 needs at least 5, "
         "so no generalisation can protect them."
@@ -262,7 +285,7 @@ def test_one_person_is_one_person_in_the_refusal(app, runner, signed_in):
 
 def test_a_programme_and_term_chosen_narrow_the_release(programme_data, signed_in):  # noqa: F811
     analyst = signed_in("analyst")
-    answer = post_export(analyst, programme="gsoc", term="2025")
+    answer = download(analyst, export_job(analyst, programme="gsoc", term="2025"))
     assert answer.mimetype == "application/zip", answer.text[:500]
     with zipfile.ZipFile(BytesIO(answer.data)) as bundle:
         methodology = json.loads(bundle.read("methodology.json"))
@@ -304,23 +327,19 @@ def test_a_programme_and_term_chosen_narrow_the_release(programme_data, signed_i
 )
 def test_refusals_say_person_or_people_as_their_number_asks(app, reason, values, one, two):
     """The refusals a small page test cannot bring about, worded from their data."""
-    from surveys.admin.views.exports import _refusal_text
-    from surveys.exporting.service import ExportRefused
+    from surveys.exporting.wording import refusal_text
 
     with app.test_request_context("/admin/exports"):
-        assert _refusal_text(ExportRefused("x", reason, people=1, **values)) == one
-        assert _refusal_text(ExportRefused("x", reason, people=2, **values)) == two
+        assert refusal_text(reason, {"people": 1, **values}) == one
+        assert refusal_text(reason, {"people": 2, **values}) == two
 
 
 def test_too_few_distinct_answers_are_counted_in_words(app):
-    from surveys.admin.views.exports import _refusal_text
-    from surveys.exporting.service import ExportRefused
+    from surveys.exporting.wording import refusal_text
 
     with app.test_request_context("/admin/exports"):
         texts = [
-            _refusal_text(
-                ExportRefused("x", refusals.TOO_FEW_ANSWERS, question="income", distinct=n, l=3)
-            )
+            refusal_text(refusals.TOO_FEW_ANSWERS, {"question": "income", "distinct": n, "l": 3})
             for n in (1, 2)
         ]
     assert texts == [

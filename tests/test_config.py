@@ -55,6 +55,10 @@ def test_the_environment_is_read():
         ({"MAX_CONTENT_LENGTH": "lots"}, "MAX_CONTENT_LENGTH must be a whole number"),
         ({"TRUSTED_PROXIES": "one"}, "TRUSTED_PROXIES must be a whole number"),
         ({"TRUSTED_PROXIES": "-1"}, "TRUSTED_PROXIES must be the number of proxies"),
+        ({"TASK_QUEUE_URL": "amqp://h/"}, "TASK_QUEUE_URL must be a redis:// URL"),
+        ({"BUNDLE_HOURS": "0"}, "BUNDLE_HOURS must be the hours a finished export"),
+        ({"BUNDLE_HOURS": "a day"}, "BUNDLE_HOURS must be a whole number"),
+        ({"JOB_STALE_MINUTES": "-5"}, "JOB_STALE_MINUTES must be 0 or more minutes"),
     ],
 )
 def test_bad_settings_are_refused_with_one_sentence(env, message):

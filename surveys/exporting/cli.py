@@ -69,7 +69,7 @@ def export_command(
         term=term,
         l_diversity=l_diversity,
     )
-    total = count_responses(survey)
+    total = count_responses(survey, with_followups)
     with progress_bar(total, "reading responses") as progress:
         try:
             methodology = run_export(

@@ -1,5 +1,6 @@
 """Run an anonymised export: the pipeline in `exports/` over this database, the bundle,
-and the audit log entry. The CLI and the admin area's download both call `run_export`."""
+and the audit log entry. The CLI and the admin area's export jobs (surveys/jobs) both
+call `run_export`."""
 
 from __future__ import annotations
 
@@ -42,14 +43,31 @@ NO_PROGRAMME = "no_programme"  # values programme
 NO_TERM = "no_term"  # values term, programme ("": of any programme)
 PURPOSE = "purpose"  # the purpose file or the purpose; detail says what, in English
 
+# The steps of an export, as `run_export` tells its `step` callable.
+READING, ANONYMISING, WRITING = "reading", "anonymising", "writing"
 
-def count_responses(survey_id: str) -> int:
+
+def count_responses(survey_id: str, with_followups: bool = False) -> int:
+    """The responses an export reads (its progress counts them): the survey's, and with
+    the follow-ups those of every follow-up wave, as `exports.load.definitions` picks."""
+    versions = [
+        version.id
+        for version in db.session.scalars(
+            select(SurveyVersion).options(undefer(SurveyVersion.stored_definition))
+        )
+        if version.survey_id == survey_id
+        or (
+            with_followups
+            and str((version.definition.get("schedule") or {}).get("wave") or "").startswith(
+                "followup"
+            )
+        )
+    ]
     return (
         db.session.scalar(
             select(func.count())
             .select_from(Response)
-            .join(SurveyVersion)
-            .where(SurveyVersion.survey_id == survey_id)
+            .where(Response.survey_version_id.in_(versions))
         )
         or 0
     )
@@ -72,9 +90,13 @@ def run_export(
     progress: Callable[[int], None] = lambda n: None,
     seed: int | None = None,
     purpose: str | None = purposes.DEFAULT_PURPOSE,
+    step: Callable[[str], None] = lambda name: None,
 ) -> dict:
     """Write the bundle to `out` once its data file is verified; return its methodology.
-    Every run is audited, and every release is entered in the register."""
+    Every run is audited, and every release is entered in the register.
+
+    `progress` is told the responses read so far, `step` each step as it starts
+    (READING, ANONYMISING, WRITING): plain callables, for a progress bar or a job's page."""
     details = {
         "survey": survey_id,
         "format": fmt,
@@ -91,6 +113,7 @@ def run_export(
         options = _with_context(options, purpose)
         with fewer_collections():
             # The connection goes back to the pool once read: anonymising needs none.
+            step(READING)
             with db.engine.connect() as connection:
                 try:
                     loaded = pipeline.load_tables(connection, survey_id, options, progress)
@@ -100,6 +123,7 @@ def run_export(
                         message, NO_SURVEY, survey=survey_id, detail=message
                     ) from None
             definitions = loaded.definitions
+            step(ANONYMISING)
             result = pipeline.anonymise(
                 loaded.data,
                 loaded.columns,
@@ -112,6 +136,7 @@ def run_export(
         own = max((v for v, d in definitions.items() if d["id"] == survey_id), default=None)
         definition = definitions[own] if own is not None else next(iter(definitions.values()))
         title, default = definition["title"], definition["default_language"]
+        step(WRITING)
         methodology = write_bundle(
             out,
             result.data,

@@ -1,15 +1,12 @@
-"""Admin pages: exports — the CLI's `export` as a form, the bundle as a download, and who
+"""Admin pages: exports — the CLI's `export` as a form that starts an export job (its page,
+`jobs.py`, shows the progress and hands out the bundle), the recent jobs, and who
 exported what with which k, read back from the audit log. Open to admins and analysts:
 downloading anonymised data is what analysts are here for."""
 
 from __future__ import annotations
 
-from datetime import date
-from io import BytesIO
-from typing import TYPE_CHECKING
-
-from flask import render_template, send_file
-from flask_babel import format_percent, get_locale, ngettext
+from flask import redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,18 +14,19 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, StopValidation
 
-from exports import FORMATS, refusals
+from exports import FORMATS
 from i18n import collation_key, localized
 
 from ...exporting.history import export_history, release_register
+from ...jobs import records
+from ...jobs.labels import STATES
+from ...jobs.queue import start_job
 from ...participants.programmes import programmes_by_name, term_names
 from ...survey_versions import answerable_programmes, core_survey, survey_ids
 from .. import bp
 
-if TYPE_CHECKING:
-    from ...exporting.service import ExportRefused
-
 HISTORY_LENGTH = 50
+JOBS_LISTED = 20
 # No release asks for groups larger than this; a bigger number is a slip (or an attack on
 # the arithmetic), not a privacy setting.
 MAX_K = 1000
@@ -91,78 +89,13 @@ def _choose_from(form: ExportForm) -> None:
     form.term.choices = [("", _("All terms"))] + [(name, name) for name in term_names()]
 
 
-def _refusal_text(refusal: ExportRefused) -> str:
-    """Why nothing was exported, in the reader's language, from the refusal's data."""
-    values = refusal.values
-    count = int(values.get("people", 0))
-    match refusal.reason:
-        case refusals.TOO_FEW_PEOPLE:
-            return ngettext(
-                "Nothing exported: there is only %(num)d person, and k=%(k)d needs at least "
-                "%(k)d, so no generalisation can protect them.",
-                "Nothing exported: there are only %(num)d people, and k=%(k)d needs at least "
-                "%(k)d, so no generalisation can protect them.",
-                count,
-                k=values["k"],
-            )
-        case refusals.SUBSET_EMPTY:
-            return _(
-                "Nothing exported: nobody who answered this survey is in the programme or "
-                "term selected."
-            )
-        case refusals.SUBSET_SPLIT:
-            return ngettext(
-                "Nothing exported: the only person of the programme or term selected shares a "
-                "group of the survey's release with people outside it, so they cannot be "
-                "released apart.",
-                "Nothing exported: each of the %(num)d people of the programme or term "
-                "selected shares a group of the survey's release with people outside it, so "
-                "none can be released apart.",
-                count,
-            )
-        case refusals.TOO_MUCH_SUPPRESSION:
-            return ngettext(
-                "Nothing exported: k=%(k)d would suppress the demographics of %(suppressed)d "
-                "of %(num)d person (%(share)s), more than the largest share allowed "
-                "(%(allowed)s).",
-                "Nothing exported: k=%(k)d would suppress the demographics of %(suppressed)d "
-                "of %(num)d people (%(share)s), more than the largest share allowed "
-                "(%(allowed)s).",
-                count,
-                k=values["k"],
-                suppressed=values["suppressed"],
-                share=format_percent(values["suppressed"] / max(count, 1)),
-                allowed=format_percent(values["max_suppression"], "#,##0.#%"),
-            )
-        case refusals.GROUP_UNDER_K:
-            return ngettext(
-                "Nothing exported: the written file has a group of only %(num)d person where "
-                "k=%(k)d was promised, so it was not released.",
-                "Nothing exported: the written file has a group of only %(num)d people where "
-                "k=%(k)d was promised, so it was not released.",
-                count,
-                k=values["k"],
-            )
-        case refusals.TOO_FEW_ANSWERS:
-            return ngettext(
-                "Nothing exported: in the written file, some group's answers to %(question)s "
-                "take only %(num)d value where l=%(l)d was asked, so it was not released.",
-                "Nothing exported: in the written file, some group's answers to %(question)s "
-                "take only %(num)d different values where l=%(l)d was asked, so it was not "
-                "released.",
-                int(values["distinct"]),
-                question=values["question"],
-                l=values["l"],
-            )
-    # The rest name files, columns and purposes as the purpose file and the checks do.
-    return _("Nothing exported: %(reason)s", reason=values.get("detail") or str(refusal))
-
-
 def _page(form: ExportForm, status: int = 200, refusal: str | None = None):
     return (
         render_template(
             "admin/exports.html",
             form=form,
+            jobs=records.recent_jobs(records.EXPORT, JOBS_LISTED),
+            job_states=STATES,
             history=export_history(HISTORY_LENGTH),
             releases=release_register(HISTORY_LENGTH),
             refusal=refusal,
@@ -188,36 +121,21 @@ def exports():
         return _page(form, 500, refusal=problem)
     if not form.validate_on_submit():
         return _page(form, 422 if form.is_submitted() else 200)
-    # Imported here: pandas takes a while to load, and only a download needs it.
-    from exports.pipeline import Options
-
-    from ...exporting.service import run_export
-
-    options = Options(
-        k=form.k.data,
-        max_suppression=form.max_suppression.data,
-        with_followups=form.with_followups.data,
-        programme=form.programme.data or None,
-        term=form.term.data or None,
-        l_diversity=form.l_diversity.data,
+    # The export runs as a job, off this request: its page shows the progress, then the
+    # bundle to download (or why nothing was exported).
+    job_id = start_job(
+        records.EXPORT,
+        current_user.email,
+        {
+            "survey": form.survey.data,
+            "format": form.format.data,
+            "purpose": form.purpose.data,
+            "k": form.k.data,
+            "max_suppression": form.max_suppression.data,
+            "l": form.l_diversity.data,
+            "with_followups": form.with_followups.data,
+            "programme": form.programme.data or None,
+            "term": form.term.data or None,
+        },
     )
-    bundle = BytesIO()
-    try:
-        # run_export writes the audit entry, for a refusal too, and commits it.
-        run_export(
-            form.survey.data,
-            options,
-            form.format.data,
-            bundle,
-            actor=current_user.email,
-            purpose=form.purpose.data,
-        )
-    except ExportRefused as refusal:
-        return _page(form, 422, refusal=_refusal_text(refusal))
-    bundle.seek(0)
-    return send_file(
-        bundle,
-        as_attachment=True,
-        download_name=f"{form.survey.data}-{date.today().isoformat()}.zip",
-        mimetype="application/zip",
-    )
+    return redirect(url_for("admin.show_job", job_id=job_id), 303)

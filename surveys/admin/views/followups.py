@@ -1,6 +1,6 @@
 """Admin pages: follow-ups — where each survey wave stands, the response rate by month of
-sending, and "send now", which runs exactly what cron runs (`followups schedule` and
-`followups send`), so the page and the CLI can never disagree about what is owed."""
+sending, and "send now", a background job that runs exactly what cron runs (`followups schedule`
+and `followups send`), so the page and the CLI can never disagree about what is owed."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ from datetime import date
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import format_percent
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from ...audit_log import audit
-from ...extensions import db
 from ...followups.counts import monthly_rates, wave_counts
-from ...followups.daily import schedule_and_send
-from ...followups.sending import SendAborted, SenderBusy
+from ...jobs import records
+from ...jobs.queue import start_job
 from .. import bp
 from ..access import admin_only
 
@@ -46,22 +45,6 @@ def send_followups():
             "error",
         )
         return redirect(url_for("admin.followups"))
-    try:
-        # Commits as the daily job does: the new invitations, then each message sent.
-        report = schedule_and_send(date.today())
-    except SenderBusy:
-        flash(_("Another sender is running on this database; it sends what is due."), "error")
-        return redirect(url_for("admin.followups"))
-    except SendAborted as error:
-        # What was sent before the failure is recorded; a later run sends the rest.
-        flash(_("Sending stopped: %(reason)s", reason=str(error)), "error")
-        return redirect(url_for("admin.followups"))
-    audit(
-        "follow-ups sent",
-        invitations=report.sent["invitation"],
-        reminders=report.sent["reminder"],
-        refused=report.refused,
-    )
-    db.session.commit()
-    flash(report.summary(), "error" if report.refused else "info")
-    return redirect(url_for("admin.followups"))
+    # Sent by a worker, as a job: its page shows the report when it is done.
+    job_id = start_job(records.FOLLOWUPS, current_user.email, {"today": date.today().isoformat()})
+    return redirect(url_for("admin.show_job", job_id=job_id), 303)
