@@ -75,7 +75,10 @@ def test_an_export_of_every_programme_records_and_shows_no_none(app, runner, sig
     """Options not given (every programme and term, no l) are left out, not "None"."""
     assert runner.invoke(args=["surveys", "load"]).exit_code == 0
     admin = signed_in("admin")
-    assert post_export(admin).status_code == 422  # nobody to export: refused, and audited
+    # Nobody to export: the job is refused, says why on its page, and is audited.
+    started = post_export(admin)
+    assert started.status_code == 303
+    assert "Nothing exported" in admin.get(started.location).text
     with app.app_context():
         details = db.session.scalar(
             select(AuditEvent.details).where(AuditEvent.action == "export refused")
