@@ -127,6 +127,9 @@ def test_too_few_people_is_refused_with_the_reason(runner, signed_in):
     )
     row = history(admin.get("/admin/exports").text)[0]
     assert row[1:3] == ["admin@pathways.test", "intake"] and "refused" in row[5]
+    # The history words it in its reader's language too, not in the audit log's English.
+    french = history(admin.get("/admin/exports", headers={"Accept-Language": "fr"}).text)[0]
+    assert "Rien n’a été exporté : il n’y a que 0 personne, et k=5" in french[5], french[5]
 
 
 def test_without_surveys_the_page_says_so(signed_in):

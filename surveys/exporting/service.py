@@ -149,11 +149,14 @@ def run_export(
             repeats=result.repeats,
         )
     except (kanon.CannotAnonymise, purposes.PurposeError, NotReleased) as error:
-        _audit(actor, "export refused", {**details, "reason": str(error)})
         if isinstance(error, refusals.Refusal):
             reason, values = error.reason, error.values
         else:
             reason, values = PURPOSE, {}
+        # The English sentence, and the same as data: the exports page's history words it
+        # in its reader's language.
+        refusal = {"reason": reason, **values}
+        _audit(actor, "export refused", {**details, "reason": str(error), "refusal": refusal})
         raise ExportRefused(
             f"nothing exported: {error}", reason, **values, detail=str(error)
         ) from None

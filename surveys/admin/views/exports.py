@@ -18,6 +18,7 @@ from exports import FORMATS
 from i18n import collation_key, localized
 
 from ...exporting.history import export_history, release_register
+from ...exporting.wording import refusal_text
 from ...jobs import records
 from ...jobs.labels import STATES
 from ...jobs.queue import start_job
@@ -99,9 +100,20 @@ def _page(form: ExportForm, status: int = 200, refusal: str | None = None):
             history=export_history(HISTORY_LENGTH),
             releases=release_register(HISTORY_LENGTH),
             refusal=refusal,
+            refused_because=_refused_because,
         ),
         status,
     )
+
+
+def _refused_because(details: dict) -> str:
+    """A refused export of the history, in the reader's language where its entry keeps the
+    refusal as data (entries written before that keep the English sentence only)."""
+    refusal = details.get("refusal")
+    if isinstance(refusal, dict) and "reason" in refusal:
+        values = {key: value for key, value in refusal.items() if key != "reason"}
+        return refusal_text(refusal["reason"], {**values, "detail": details.get("reason")})
+    return str(details.get("reason") or "")
 
 
 @bp.route("/exports", methods=["GET", "POST"])
