@@ -92,7 +92,11 @@ def test_send_now_schedules_and_sends_like_the_cli(app, cohort, mailbox, signed_
     # The send ran as a job; its page shows the report.
     assert page.request.path.startswith("/admin/jobs/")
     report = BeautifulSoup(page.text, "html.parser").select_one("#report").get_text(strip=True)
-    assert report == "sent 3 invitation(s) and 0 reminder(s)"
+    assert report == "3 invitations sent, 0 reminders sent."
+    # Worded in its reader's language, with that language's plurals.
+    spanish = admin.get(page.request.path, headers={"Accept-Language": "es"}).text
+    report = BeautifulSoup(spanish, "html.parser").select_one("#report").get_text(strip=True)
+    assert report == "3 invitaciones enviadas, 0 recordatorios enviados."
     assert mailbox.recipients() == ["ana@example.org", "bo@example.org", "chen@example.org"]
     page = admin.get("/admin/followups")
     assert table(page.text, "waves")[0][:5] == ["alumni", "followup-1y", "3", "0", "3"]
@@ -101,7 +105,7 @@ def test_send_now_schedules_and_sends_like_the_cli(app, cohort, mailbox, signed_
     assert event.actor == "admin@pathways.test"
     assert event.details == {"invitations": 3, "reminders": 0, "refused": 0}
     # Again: nothing is owed, nothing is sent twice.
-    assert "sent 0 invitation(s) and 0 reminder(s)" in send_now(admin).text
+    assert "0 invitations sent, 0 reminders sent." in send_now(admin).text
     assert len(mailbox.messages) == 3
 
 

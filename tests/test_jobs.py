@@ -119,7 +119,7 @@ def test_a_send_is_a_job_only_admins_see(app, cohort, mailbox, signed_in):  # no
     assert answer.status_code == 303
     job_url = answer.headers["Location"]
     assert soup(admin.get(job_url)).select_one("#report").get_text(strip=True) == (
-        "sent 3 invitation(s) and 0 reminder(s)"
+        "3 invitations sent, 0 reminders sent."
     )
     analyst = signed_in("analyst")
     assert analyst.get(job_url).status_code == 403
