@@ -418,7 +418,7 @@ def test_send_now_reports_a_failed_message_instead_of_failing(
     token = csrf_of(admin.get("/admin/followups").text)
     page = admin.post("/admin/followups/send", data={"csrf_token": token}, follow_redirects=True)
     assert page.status_code == 200
-    assert "sent 2 invitation(s) and 0 reminder(s); 1 not sent" in page.text
+    assert "2 invitations sent, 0 reminders sent; 1 message not sent." in page.text
     assert mailbox.envelope_recipients() == ["ana@example.org", "chen@example.org"]
 
 

@@ -42,11 +42,11 @@ from .sending import (
     SendAborted,
     SendFailure,
     SendReport,
-    _definition,
-    _letter,
-    _record_failure,
-    _send,
+    letter_for,
+    record_failure,
+    send_one,
     sender_lock,
+    survey_definition,
 )
 
 Outcome = Literal[
@@ -258,15 +258,15 @@ def _send_one(
     "no_address" (no survey to send)."""
     first = invitation.sent_at is None
     if fresh_link and clock.today >= invitation.expires_on:
-        _reopen(invitation, clock, _definition(invitation.survey_id, definitions))
+        _reopen(invitation, clock, survey_definition(invitation.survey_id, definitions))
     token = links.new_link(invitation)
     # A fresh link, and a first message, read as an invitation; the others as reminders.
-    letter = _letter(invitation, token, base or "", not (fresh_link or first), definitions)
+    letter = letter_for(invitation, token, base or "", not (fresh_link or first), definitions)
     if letter is None:
         db.session.rollback()
         return "no_address"
     try:
-        failure = _send(smtp, letter, current_app.config["PATHWAYS"].mail)
+        failure = send_one(smtp, letter, current_app.config["PATHWAYS"].mail)
     except OSError as error:  # smtplib's errors are OSErrors too
         db.session.rollback()
         raise SendAborted(
@@ -274,7 +274,7 @@ def _send_one(
         ) from None
     if failure is not None:
         db.session.rollback()
-        _record_failure(invitation.id, failure, failures)
+        record_failure(invitation.id, failure, failures)
         return "refused"
     now = clock.now()
     if first:

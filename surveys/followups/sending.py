@@ -203,7 +203,7 @@ def sender_lock() -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _definition(survey_id: str, known: dict[str, dict | None]) -> dict | None:
+def survey_definition(survey_id: str, known: dict[str, dict | None]) -> dict | None:
     """The survey's latest definition, read once per run, not once per message."""
     if survey_id not in known:
         version = latest_version(survey_id)
@@ -219,7 +219,7 @@ def _wording(programme_id: int, kind: str, locale: str, known: dict) -> mail_tex
     return known[key]
 
 
-def _letter(
+def letter_for(
     invitation: Invitation,
     token: str,
     base: str,
@@ -227,7 +227,7 @@ def _letter(
     definitions: dict,
     wordings: dict | None = None,
 ) -> mail.Letter | None:
-    definition = _definition(invitation.survey_id, definitions)
+    definition = survey_definition(invitation.survey_id, definitions)
     participant = invitation.participant
     contact = participant.contact
     if definition is None or contact is None:
@@ -287,12 +287,14 @@ def send_due(
                 after_id = invitation.id
                 kind = "invitation" if invitation.sent_at is None else "reminder"
                 token = links.new_link(invitation)
-                letter = _letter(invitation, token, base, kind == "reminder", definitions, wordings)
+                letter = letter_for(
+                    invitation, token, base, kind == "reminder", definitions, wordings
+                )
                 if letter is None:
                     db.session.rollback()
                     continue
                 try:
-                    failure = _send(smtp, letter, settings)
+                    failure = send_one(smtp, letter, settings)
                 except OSError as error:  # smtplib's errors are OSErrors too
                     db.session.rollback()
                     raise SendAborted(
@@ -301,7 +303,7 @@ def send_due(
                     ) from None
                 if failure is not None:
                     db.session.rollback()
-                    progress(str(_record_failure(invitation.id, failure, report)))
+                    progress(str(record_failure(invitation.id, failure, report)))
                     continue
                 now = clock.now()
                 if kind == "invitation":
@@ -321,7 +323,7 @@ def send_due(
     return report
 
 
-def _send(smtp: smtplib.SMTP, letter: mail.Letter, settings: MailSettings) -> str | None:
+def send_one(smtp: smtplib.SMTP, letter: mail.Letter, settings: MailSettings) -> str | None:
     """Build and send one message: None when the server took it, else why it was not sent
     (SMTP codes, not the server's words, which often repeat the address). Errors of the
     server as a whole propagate as OSError."""
@@ -346,7 +348,7 @@ def _send(smtp: smtplib.SMTP, letter: mail.Letter, settings: MailSettings) -> st
     return None
 
 
-def _record_failure(invitation_id: int, reason: str, report: SendReport) -> SendFailure:
+def record_failure(invitation_id: int, reason: str, report: SendReport) -> SendFailure:
     invitation = db.session.get_one(Invitation, invitation_id)
     invitation.send_failures += 1
     failure = SendFailure(invitation.id, invitation.survey_id, invitation.wave, reason)
