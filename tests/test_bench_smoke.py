@@ -131,7 +131,10 @@ def test_the_anonymisation_benchmark_times_the_search_and_counts_its_nodes():
     row = anonymisation.measure(150, 5, log=lambda *a: None, repeat=1, anjana=False)
     search = row["search"]
     assert search["counted"] == row["ours"]["nodes"] > 0 and search["seconds"] > 0
-    assert "0 people in classes smaller than 5" in row["ours"]["check"]
+    if anonymisation.CHECK_BUNDLE.exists():  # the workplace's tool, outside the repository
+        assert "0 people in classes smaller than 5" in row["ours"]["check"]
+    else:
+        assert row["ours"]["check"].startswith("not counted")
     assert f"| {row['people']} | {search['counted']} ({search['counted']}) |" in "\n".join(
         anonymisation.search_table([row])
     )
