@@ -299,27 +299,34 @@ def _render_preview(
     assert checked.definition is not None, "only a definition without problems is previewed"
     # Not published yet: read for this page only, not into the shared models of versions.
     survey = read_survey(checked.definition)
-    lang = request.args.get("lang", "")
-    if lang not in survey.languages:
-        lang = survey.default_language
     form.yaml_text.data = checked.yaml_text
     form.file_name.data = checked.file_name
     published = latest_version(survey.id)
     return render_template(
         "admin/survey_preview.html",
         form=form,
-        definition=survey,
-        title=localized(survey.title, lang, survey.default_language),
-        pages=preview_pages(survey, lang),
-        lang=lang,
-        lang_attr=html_lang(lang),
-        lang_dir=text_direction(lang),
-        language_name=language_name,
-        completeness=completeness(checked.definition),
+        **_preview(survey, checked.definition),
         warnings=checked.warnings,
         problems=problems or [],
         published=published.version if published else None,
     ), status
+
+
+def _preview(survey: Survey, definition: dict[str, Any]) -> dict[str, Any]:
+    """What both previews show: the pages in the language asked (else the survey's)."""
+    lang = request.args.get("lang", "")
+    if lang not in survey.languages:
+        lang = survey.default_language
+    return {
+        "definition": survey,
+        "title": localized(survey.title, lang, survey.default_language),
+        "pages": preview_pages(survey, lang),
+        "lang": lang,
+        "lang_attr": html_lang(lang),
+        "lang_dir": text_direction(lang),
+        "language_name": language_name,
+        "completeness": completeness(definition),
+    }
 
 
 def _render_version(survey_id: str, version: int) -> str:
@@ -328,21 +335,10 @@ def _render_version(survey_id: str, version: int) -> str:
     stored = stored_version(survey_id, version)
     if stored is None:
         abort(404)
-    survey = stored.survey
-    lang = request.args.get("lang", "")
-    if lang not in survey.languages:
-        lang = survey.default_language
     return render_template(
         "admin/survey_preview.html",
         form=None,
-        definition=survey,
-        title=localized(survey.title, lang, survey.default_language),
-        pages=preview_pages(survey, lang),
-        lang=lang,
-        lang_attr=html_lang(lang),
-        lang_dir=text_direction(lang),
-        language_name=language_name,
-        completeness=completeness(stored.definition),
+        **_preview(stored.survey, stored.definition),
         warnings=[],
         problems=[],
         versions=version_numbers(survey_id),
