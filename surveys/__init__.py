@@ -12,8 +12,13 @@ from .config import Config, ConfigError, instance_secret_key
 __all__ = ["Config", "ConfigError", "create_app"]
 
 
-def create_app(config: Config | None = None) -> Flask:
-    """Build the application. Raises ConfigError, with one sentence, on a bad setting."""
+def create_app(config: Config | None = None, *, pages: bool = True) -> Flask:
+    """Build the application. Raises ConfigError, with one sentence, on a bad setting.
+
+    `pages=False` builds it for a command of the command line, which serves no request:
+    without its blueprints and the request hooks, whose modules are a good part of a
+    command's start.
+    """
     config = config or Config.from_env()
     config.check()
     app = Flask(__name__, instance_relative_config=False)
@@ -46,37 +51,41 @@ def create_app(config: Config | None = None) -> Flask:
         **config.extra,
     )
 
-    from . import admin, cli, errors, log_redaction, security
-    from .admin import views as admin_pages  # noqa: F401 - their routes join admin.bp
-    from .admin.access import SESSION_LIFETIME, login_manager
-    from .blueprints import followup, health, public
-    from .extensions import babel, csrf, db, limiter, migrate
+    import i18n
+
+    from . import commands, log_redaction
+    from .extensions import babel, db
     from .jobs import queue as job_queue
 
     db.init_app(app)
-    migrate.init_app(
-        app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
-    )
+    job_queue.init_app(app)
+    log_redaction.install()
+    i18n.init_app(app, babel)
+    commands.register(app)
+    if pages:
+        _add_pages(app, config)
+    return app
+
+
+def _add_pages(app: Flask, config: Config) -> None:
+    """What serving requests needs: the blueprints, sign-in, CSRF, limits, headers, errors."""
+    from . import admin, errors, security
+    from .admin import views as admin_pages  # noqa: F401 - their routes join admin.bp
+    from .admin.access import SESSION_LIFETIME, login_manager
+    from .blueprints import followup, health, public
+    from .extensions import csrf, limiter
+
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    job_queue.init_app(app)
     security.init_app(app, production=config.is_production)
-    log_redaction.install()
     app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
-
-    import i18n
-
-    i18n.init_app(app, babel)
-
     for blueprint in (health.bp, public.bp, followup.bp, admin.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
-    cli.register(app)
     if config.trusted_proxies:
         # The visitor's own address and scheme, as the load balancer saw them: otherwise
         # every visitor shares its address, and one guesser locks everyone out.
         hops = config.trusted_proxies
         # Flask's documented way to wrap the WSGI app, which mypy takes for a method.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
-    return app

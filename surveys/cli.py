@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup
 
 from .definitions import definition_files, read_definition
@@ -185,26 +185,3 @@ def list_command() -> None:
     for row in table:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         click.echo("  ".join(cells).rstrip())
-
-
-def register(app: Flask) -> None:
-    from .admin.cli import users_cli
-    from .demographics.cli import demographics_cli
-    from .dev.cli import dev_cli
-    from .exporting.cli import export_command
-    from .followups.cli import followups_cli
-    from .jobs.cli import jobs_cli
-    from .participants.cli import participants_cli
-
-    app.cli.add_command(surveys_cli)
-    app.cli.add_command(participants_cli)
-    app.cli.add_command(followups_cli)
-    app.cli.add_command(export_command)
-    app.cli.add_command(demographics_cli)
-    app.cli.add_command(dev_cli)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(jobs_cli)
-
-    from .maintenance import maintenance_cli
-
-    app.cli.add_command(maintenance_cli)

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import Engine, MetaData, event
@@ -44,7 +43,6 @@ if TYPE_CHECKING:
 
 else:
     Model = db.Model
-migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
 # Limits are set per view; storage comes from RATELIMIT_STORAGE_URI (memory or Redis).

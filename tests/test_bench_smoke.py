@@ -138,3 +138,14 @@ def test_the_anonymisation_benchmark_times_the_search_and_counts_its_nodes():
     assert f"| {row['people']} | {search['counted']} ({search['counted']}) |" in "\n".join(
         anonymisation.search_table([row])
     )
+
+
+def test_the_startup_benchmark_measures_commands_beside_the_bare_imports():
+    """`bench.startup`: each command and the bare imports measured, with their ratio."""
+    from bench import startup
+
+    rows = startup.measure(repeat=1)
+    assert [row[0] for row in rows] == list(startup.COMMANDS)
+    for _name, command, baseline, ratio in rows:
+        assert command > 0 and baseline > 0 and ratio == command / baseline
+    assert "≤ 1.3×" in "\n".join(startup.table(rows))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
@@ -27,6 +26,8 @@ class AccountRefused(Exception):
 
 def normalised_email(text: str) -> str | None:
     """The address as accounts store it (lowercase), or None when it is not one."""
+    from email_validator import EmailNotValidError, validate_email  # see followups.mail
+
     try:
         return validate_email(text.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:

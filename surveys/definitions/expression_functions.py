@@ -21,8 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import regex
+if TYPE_CHECKING:
+    import regex
 
 # Seconds one regex() may take. Real patterns on an answer take microseconds; a pattern that
 # backtracks exponentially would take minutes, and its answer is refused instead.
@@ -140,6 +142,8 @@ def _items(values: tuple[object, ...]) -> list[object]:
 
 @lru_cache(maxsize=256)
 def compile_pattern(pattern: str) -> regex.Pattern[str]:
+    import regex  # on first use: most commands and pages never match a pattern
+
     try:
         # VERSION0: the syntax and meaning of Python's `re`, which definitions are written in.
         return regex.compile(pattern, regex.VERSION0)

@@ -29,10 +29,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any, Protocol
-
-from lark import Lark, Token, Tree
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .expression_functions import (
     FUNCTIONS,
@@ -107,9 +104,17 @@ STRING: /'[^']*'/ | /"[^"]*"/
 """
 
 
+if TYPE_CHECKING:
+    from lark import Lark, Token, Tree
+    from lark.exceptions import LarkError
+
+
 @cache
 def _parser() -> Lark:
-    """Built on first use: building it is most of the cost of importing this module."""
+    """Built on first use, and Lark imported then: a command that evaluates no expression
+    (most of them) never pays for either."""
+    from lark import Lark
+
     return Lark(_GRAMMAR, parser="lalr", maybe_placeholders=False)
 
 
@@ -404,6 +409,8 @@ class Expression:
 
 
 def _syntax_message(error: LarkError) -> str:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
     if isinstance(error, UnexpectedEOF) or (
         isinstance(error, UnexpectedToken) and error.token.type == "$END"
     ):
@@ -429,6 +436,8 @@ class _Compiler:
     def compile(self, tree: Tree[Token] | Token, depth: int = 0) -> Node:
         if depth > MAX_DEPTH:
             raise ExpressionError("the expression is nested too deeply")
+        from lark import Token  # imported by _parser() already: a lookup in sys.modules
+
         if isinstance(tree, Token):  # pragma: no cover - the grammar names every token
             raise ExpressionError(f"unexpected {str(tree)!r}")
         children = tree.children
@@ -517,8 +526,11 @@ def parse(source: str) -> Expression:
         raise ExpressionError("the expression is empty")
     if len(source) > MAX_LENGTH:
         raise ExpressionError(f"the expression is longer than {MAX_LENGTH} characters")
+    parser = _parser()
+    from lark.exceptions import LarkError
+
     try:
-        tree = _parser().parse(source)
+        tree = parser.parse(source)
     except LarkError as error:
         raise ExpressionError(_syntax_message(error)) from None
     compiler = _Compiler()

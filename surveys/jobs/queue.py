@@ -14,22 +14,26 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from ..extensions import db
 from ..models import Job
 from . import bundles, records
+
+if TYPE_CHECKING:
+    # Huey (with redis and psycopg, which it imports) is a fifth of a second: imported
+    # when a queue is first made, so commands and pages that queue nothing never pay it.
+    from huey import Huey
 
 log = logging.getLogger(__name__)
 
 EXTENSION = "pathways.jobs"
 SQLITE = "sqlite:///"
 MEMORY = "memory://"
-# How often a worker deletes expired bundles (it also does at start).
-CLEAN_EVERY = crontab(minute="*/15")
+# How often a worker deletes expired bundles (it also does at start): a crontab minute.
+CLEAN_EVERY = "*/15"
 
 
 @dataclass
@@ -47,6 +51,8 @@ class Queue:
 
 def make_huey(url: str | None, name: str, instance: Path) -> Huey:
     """The Huey for TASK_QUEUE_URL (see the module's docstring)."""
+    from huey import MemoryHuey, RedisHuey, SqliteHuey
+
     if url is None or url.startswith(SQLITE):
         path = Path(url[len(SQLITE) :]) if url else instance / "task-queue.db"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -57,6 +63,8 @@ def make_huey(url: str | None, name: str, instance: Path) -> Huey:
 
 
 def _build(app: Flask) -> Queue:
+    from huey import crontab
+
     config = app.config["PATHWAYS"]
     huey = make_huey(config.task_queue_url, config.task_queue_name, Path(app.instance_path))
 
@@ -68,7 +76,7 @@ def _build(app: Flask) -> Queue:
         with app.app_context():
             run_job(job_id, attempt)
 
-    @huey.periodic_task(CLEAN_EVERY, name="clean_bundles")
+    @huey.periodic_task(crontab(minute=CLEAN_EVERY), name="clean_bundles")
     def clean() -> None:
         with app.app_context():
             bundles.clean()
