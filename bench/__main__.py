@@ -1,5 +1,5 @@
-"""`make bench`: the load and fault checks, then the submission benchmark; writes
-bench/results.md.
+"""`make bench`: the load and fault checks, the submission benchmark, then the commands'
+start-up; writes bench/results.md.
 
     python -m bench [--clients 50] [--surveys 1000] [--bench-clients 20] [--bench-surveys 300]
 
@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from . import faults, load, submission
+from . import faults, load, startup, submission
 
 RESULTS = Path(__file__).parent / "results.md"
 
@@ -51,7 +51,7 @@ def run_checks(args: argparse.Namespace, lines: list[str]) -> dict[str, list[str
     }
 
 
-def results_text(checks, check_lines, figures, page, problems, args) -> str:
+def results_text(checks, check_lines, figures, page, problems, args, started) -> str:
     verdicts = [
         f"- {name}: {'passed' if not found else 'FAILED: ' + '; '.join(found[:5])}"
         for name, found in checks.items()
@@ -75,6 +75,7 @@ def results_text(checks, check_lines, figures, page, problems, args) -> str:
         *([f"- stored check FAILED: {p}" for p in problems[:5]] or ["- stored check: passed"]),
         "## Page",
         *(submission.page_lines(page) if page else ["- not measured"]),
+        *startup.section(started, args.startup_repeat),
     ]
     return "\n\n".join(_join_lists(sections)) + "\n"
 
@@ -96,19 +97,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--surveys", type=int, default=1000)
     parser.add_argument("--bench-clients", type=int, default=20)
     parser.add_argument("--bench-surveys", type=int, default=300)
+    parser.add_argument("--startup-repeat", type=int, default=7)
     args = parser.parse_args(argv)
     check_lines: list[str] = []
     checks = run_checks(args, check_lines)
     figures, page, problems = submission.benchmark(
         ["sqlite", "postgresql"], args.bench_clients, args.bench_surveys
     )
-    text = results_text(checks, check_lines, figures, page, problems, args)
+    started = startup.measure(args.startup_repeat)
+    text = results_text(checks, check_lines, figures, page, problems, args, started)
     RESULTS.write_text(text)
     print()
     print(submission.table(figures))
     print(
         "\n".join(submission.ratio_lines(figures) + (submission.page_lines(page) if page else []))
     )
+    print("\n".join(startup.table(started)))
     failed = [name for name, found in checks.items() if found] + (["stored"] if problems else [])
     for name, found in checks.items():
         print(f"{name}: " + ("passed" if not found else "FAILED\n  " + "\n  ".join(found[:20])))

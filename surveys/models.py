@@ -17,16 +17,32 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeEngine
 
 from . import vocabulary
 from .definitions.model import Survey, survey_of
 from .extensions import Model
 
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+class JSONType(TypeDecorator[Any]):
+    """JSON, stored as JSONB on PostgreSQL. The same as `JSON().with_variant(JSONB(),
+    "postgresql")`, which the migrations write, but PostgreSQL's dialect module (a
+    thirtieth of a second) is imported only by a process that connects to PostgreSQL."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
 
 
 # Definitions by content hash (SurveyVersion.definition); a handful are live at a time.

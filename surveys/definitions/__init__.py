@@ -10,11 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
 from .problems import Problem
-from .validator import check_definition
 
 DEFINITION_SUFFIXES = (".yaml", ".yml")
 # A definition is some eight levels deep; far deeper is a file made to exhaust the stack of
@@ -52,6 +48,13 @@ def read_definition(
         return None, [Problem(name, None, "", f"cannot read the file: {error.strerror}")]
     if path.suffix not in DEFINITION_SUFFIXES:
         return None, [Problem(name, None, "", "a definition file must end in .yaml or .yml")]
+    # Imported here: the models import this package, and most processes read no file
+    # (the checks bring the demographic blocks, their YAML and pycountry).
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    from .validator import check_definition
+
     try:
         data = YAML(typ="rt").load(text)
     except RecursionError:

@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import exists, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..definitions.schedule import duration
 from ..extensions import db
@@ -99,9 +98,20 @@ def schedule_invitations(today: date) -> ScheduleReport:
                     }
                 )
         if rows:
-            insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
             result = db.session.execute(
-                insert(Invitation).on_conflict_do_nothing().returning(Invitation.id), rows
+                _insert(Invitation).on_conflict_do_nothing().returning(Invitation.id), rows
             )
             report.created[(survey_id, wave)] += len(result.all())
     return report
+
+
+def _insert(table: type[Invitation]) -> Any:
+    """The database's own INSERT, which knows ON CONFLICT DO NOTHING. Its dialect module
+    is imported here, by the process that schedules, on the database it talks to."""
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+
+        return insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
