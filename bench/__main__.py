@@ -70,7 +70,8 @@ def results_text(checks, check_lines, figures, page, problems, args, started) ->
         "then for each of the 5 pages a POST and the GET it redirects to. Latency is the "
         "time of that whole submission; requests/s counts every HTTP request.",
         submission.table(figures),
-        "Ratio of submission rates, and the target (submission ≥ 0.5 of the baseline's rate):",
+        f"Ratios to the baseline, and the target (per HTTP request ≥ {submission.TARGET_RATIO}"
+        " of the baseline's rate):",
         *submission.ratio_lines(figures),
         *([f"- stored check FAILED: {p}" for p in problems[:5]] or ["- stored check: passed"]),
         "## Page",

@@ -23,7 +23,14 @@ RESULTS = Path(__file__).parent / "results.md"
 # What the profiles showed and what was done about it: written by hand, copied into
 # results.md after the figures so that the file explains them.
 FINDINGS = Path(__file__).parent / "findings.md"
-MILLION_PEAK_MB = 2048
+# Targets of issue 19: the export within 2× the raw baseline's time at 10,000 responses
+# (where a command's start weighs most) and 2.5× from 100,000; a million within 1 GB.
+MILLION_PEAK_MB = 1024
+
+
+def target_ratio(size: int) -> float:
+    return 2.0 if size < 100_000 else 2.5
+
 
 # The raw baseline: every response row, no anonymisation, to CSV.
 BASELINE = """
@@ -117,24 +124,27 @@ def measure(size: int, formats: list[str], log=print, repeat: int = 3) -> list[t
 
 def table(rows: list[tuple]) -> list[str]:
     lines = [
-        "| responses | format | export s | export peak MB | raw s | raw peak MB | ratio |",
-        "|---|---|---|---|---|---|---|",
+        "| responses | format | export s | export peak MB | raw s | raw peak MB | ratio | target |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for size, fmt, es, em, bs, bm, ratio in rows:
+        target = target_ratio(size)
+        verdict = "met" if ratio <= target else "NOT met"
         lines.append(
-            f"| {size} | {fmt} | {es:.1f} | {em:.0f} | {bs:.1f} | {bm:.0f} | {ratio:.1f}x |"
+            f"| {size} | {fmt} | {es:.1f} | {em:.0f} | {bs:.1f} | {bm:.0f} | {ratio:.1f}× "
+            f"| ≤ {target}×: {verdict} |"
         )
     return lines
 
 
 def million_lines(rows: list[tuple]) -> list[str]:
-    """The verdict on the million-response target (peak memory within 2 GB)."""
+    """The verdict on the million-response target (peak memory within 1 GB)."""
     large = [row for row in rows if row[0] >= 1_000_000]
     if not large:
         return ["- a million responses: not run (BENCH_LARGE=1 runs it)"]
     peak = max(row[3] for row in large)
     verdict = "met" if peak <= MILLION_PEAK_MB else "NOT met"
-    return [f"- target a million-response export within 2 GB peak: {verdict} ({peak:.0f} MB)"]
+    return [f"- target a million-response export within 1 GB peak: {verdict} ({peak:.0f} MB)"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,9 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = [row for size in sizes for row in measure(size, args.formats)]
     lines = table(rows)
     print("\n".join(lines))
+    print("\n".join(million_lines(rows)))
     if args.write:
-        worst = max(row[-1] for row in rows)
-        verdict = "met" if worst <= 3 else "NOT met"
+        missed = [row for row in rows if row[-1] > target_ratio(row[0])]
+        verdict = "met" if not missed else f"NOT met at {len(missed)} of {len(rows)}"
         section = [
             "",
             "## Export (SQLite, k=5, with follow-ups; synthetic data from `dev synth`)",
@@ -160,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
             "",
             *lines,
             "",
-            f"- target export ≤ 3× the raw baseline's time: {verdict} (worst {worst:.1f}×)",
+            f"- target export ≤ 2× the raw baseline's time at 10,000, ≤ 2.5× from 100,000: "
+            f"{verdict}",
             *million_lines(rows),
             "",
             FINDINGS.read_text().rstrip(),

@@ -29,8 +29,10 @@ WARM_UP = 10
 BASELINE_TIMES = 10
 # Same-origin files a page pulls in: stylesheets, scripts, images, fonts.
 ASSET = re.compile(r'(?:href|src)="(/[^"]+\.(?:css|js|png|svg|ico|woff2?))"')
-# Target from the "Benchmarks" issue: Pathways takes at least half the baseline's rate.
-TARGET_RATIO = 0.5
+# Target from issue 19: per HTTP request, Pathways serves at least 0.6 of the baseline's
+# rate (a whole submission is eleven requests against the baseline's one; the first
+# benchmarks issue asked 0.5 of the submission rate, which no multi-page survey can reach).
+TARGET_RATIO = 0.6
 
 
 @dataclass
@@ -181,14 +183,18 @@ def table(figures: list[Figures]) -> str:
 
 
 def ratio_lines(figures: list[Figures]) -> list[str]:
+    """Per HTTP request (the target), with the p95 of a whole intake beside it; then the
+    ratio of whole submissions, for context."""
+    p95 = {f.database: f.p95 for f in figures if f.app == "Pathways"}
     return [
-        f"- {kind}: Pathways/baseline = {ratio:.3f} "
-        f"(target ≥ {TARGET_RATIO}: {'met' if ratio >= TARGET_RATIO else 'NOT met'})"
-        for kind, ratio in ratios(figures).items()
-    ] + [
-        f"- {kind}, per HTTP request instead (for context, not the target): "
-        f"Pathways/baseline = {ratio:.3f}"
+        f"- {kind}, per HTTP request: Pathways/baseline = {ratio:.3f} "
+        f"(target ≥ {TARGET_RATIO}: {'met' if ratio >= TARGET_RATIO else 'NOT met'}); "
+        f"p95 of a whole 5-page intake under these clients: {p95[kind] * 1000:.0f} ms"
         for kind, ratio in ratios(figures, per_request=True).items()
+    ] + [
+        f"- {kind}, whole submissions (eleven requests against one; context, not the "
+        f"target): Pathways/baseline = {ratio:.3f}"
+        for kind, ratio in ratios(figures).items()
     ]
 
 
