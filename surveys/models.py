@@ -36,6 +36,8 @@ class JSONType(TypeDecorator[Any]):
 
     impl = JSON
     cache_ok = True
+    # As JSON: a Python None is stored as JSON null, not taken for "no value".
+    should_evaluate_none = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 import pandas as pd
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Select, Text, cast, select
 from sqlalchemy.orm import Session
 
 from exports.aggregates import MISSING, TOTAL, Table, count_multi, count_table
@@ -102,7 +102,8 @@ ANSWERS_TEXT = cast(Response.answers, Text)
 
 
 def _answers(text: str | None) -> dict[str, Any]:
-    return orjson.loads(text) if text else {}
+    # JSON null or an empty object alike: no answers.
+    return (orjson.loads(text) or {}) if text else {}
 
 
 def _frame(rows: Sequence[Any], columns: list[str]) -> pd.DataFrame:
@@ -111,7 +112,7 @@ def _frame(rows: Sequence[Any], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame([tuple(row) for row in rows], columns=columns)
 
 
-def _responses_query(filters: Filters, waves: Sequence[str], role: str, *columns: Any):
+def _responses_query(filters: Filters, waves: Sequence[str], role: str, *columns: Any) -> Select:
     """Personal-link responses to `waves` of consenting people of `role`, selected."""
     return _narrowed(
         select(*columns)
