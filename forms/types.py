@@ -73,6 +73,12 @@ class FieldType:
             return None
         return data
 
+    def read(self, values: list[str]) -> Any:
+        """The stored answer for these raw values, as the field would read them, without
+        building a form: None when unanswered or unreadable. Walking a survey for its
+        relevance reads every page this way; a form is built only to validate or show."""
+        return self.to_answer(values[0] if values else None)
+
     def choice_items(self, field: Any) -> Markup:
         """The items of a grouped field's list of choices (radio buttons, checkboxes)."""
         return choice_items(field)
@@ -133,7 +139,19 @@ def _ordinary_number(form: Any, field: Field) -> None:
         raise v.StopValidation(_l("Please enter a smaller number."))
 
 
-class IntegerType(FieldType):
+class _LocaleParsed(FieldType):
+    """A number or a date, typed in the respondent's locale."""
+
+    field_class: ClassVar[type[LocaleIntegerField | LocaleDecimalField | LocaleDateField]]
+
+    def read(self, values: list[str]) -> Any:
+        try:
+            return self.to_answer(self.field_class.read(values))
+        except ValueError:
+            return None
+
+
+class IntegerType(_LocaleParsed):
     name = "integer"
     field_class = LocaleIntegerField
     max_length = 30
@@ -145,7 +163,7 @@ class IntegerType(FieldType):
         return {"widget": NumberInput(), "render_kw": {"inputmode": "numeric"}}
 
 
-class DecimalType(FieldType):
+class DecimalType(_LocaleParsed):
     name = "decimal"
     field_class = LocaleDecimalField
     max_length = 40
@@ -167,7 +185,7 @@ class DecimalType(FieldType):
         return data
 
 
-class DateType(FieldType):
+class DateType(_LocaleParsed):
     name = "date"
     field_class = LocaleDateField
     max_length = 30
@@ -291,6 +309,9 @@ class SelectMultipleType(FieldType):
     def to_answer(self, data: Any) -> Any:
         return list(dict.fromkeys(data)) if data else None
 
+    def read(self, values: list[str]) -> Any:
+        return self.to_answer(list(values))
+
     def tampering(self, values: list[str], codes: set[str]) -> str | None:
         if len(values) != len(set(values)):
             return "a choice was sent twice"
@@ -312,6 +333,9 @@ class ConsentType(FieldType):
 
     def to_answer(self, data: Any) -> Any:
         return True if data else None
+
+    def read(self, values: list[str]) -> Any:
+        return self.to_answer(bool(values) and values[0] not in BooleanField.false_values)
 
 
 class NoteType(FieldType):
