@@ -12,6 +12,7 @@ select_one as its code, select_multiple as a list of codes, consent as true.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -198,11 +199,18 @@ class DateType(_LocaleParsed):
 
 
 class CachedSelect(Select):  # type: ignore[misc]  # WTForms ships no types
-    """A drop-down whose <option> tags are rendered once per process and then reused.
+    """A drop-down rendered once per process for each field, attributes, choices and
+    choice made, then reused; on a miss its <option> tags are reused too.
 
     The country list has 250 options; escaping and formatting each on every page was a
-    fifth of the server's time for that page (bench/results.md).
+    fifth of the server's time for that page (bench/results.md), and even listing them
+    with the one chosen marked (WTForms' `iter_choices`) took 0.4 ms.
     """
+
+    def __call__(self, field: Any, **kwargs: Any) -> Markup:
+        return _rendered(
+            field, ("select", self.multiple), kwargs, lambda: Select.__call__(self, field, **kwargs)
+        )
 
     @classmethod
     def render_option(cls, choice: SelectChoice, **kwargs: Any) -> Markup:
@@ -222,44 +230,53 @@ def _option_html(value: str, label: str, selected: bool) -> Markup:
 
 def choice_items(field: Any) -> Markup:
     """The `<li>` of each choice of a radio or checkbox group, as WTForms renders them
-    (`option()` and `option.label()`), rendered once per group and selection and reused.
+    (`option()` and `option.label()`), rendered once per group and choices made.
 
-    Binding and rendering a field per option was a fifth of a page's server time. The key
-    holds only what the markup is made of: the field's name, id, attributes and flags,
-    and each choice's code, label and whether it is chosen. Choices with their own
-    attributes (labels with the respondent's answers piped in) are never kept."""
-    choices = tuple(field.iter_choices())
-    if any(c.render_kw for c in choices):
-        return _choice_items(field)
-    try:
-        key = (
-            type(field),
-            type(field.option_widget),
-            field.name,
-            field.id,
-            tuple(sorted((field.render_kw or {}).items())),
-            tuple(sorted(vars(field.flags).items())),
-            tuple((c.value, c.label, c.selected) for c in choices),
-        )
-        hash(key)
-    except TypeError:  # an attribute whose value cannot be a key
-        return _choice_items(field)
-    html = _CHOICE_ITEMS.get(key)
-    if html is None:
-        if len(_CHOICE_ITEMS) >= _CHOICE_ITEMS_LIMIT:
-            _CHOICE_ITEMS.clear()
-        html = _CHOICE_ITEMS[key] = _choice_items(field)
-    return html
-
-
-_CHOICE_ITEMS: dict[tuple[Any, ...], Markup] = {}
-_CHOICE_ITEMS_LIMIT = 4096
+    Binding and rendering a field per option was a fifth of a page's server time."""
+    return _rendered(field, ("items", type(field.option_widget)), {}, lambda: _choice_items(field))
 
 
 def _choice_items(field: Any) -> Markup:
     return Markup("").join(
         Markup("\n    <li>{} {}</li>").format(option(), option.label()) for option in field
     )
+
+
+# Markup of choice fields by what it is made of (see `_rendered`); never a respondent's
+# words: choices with attributes of their own (piped labels) are not kept.
+_RENDERED: dict[tuple[Any, ...], Markup] = {}
+_RENDERED_LIMIT = 4096
+
+
+def _rendered(
+    field: Any, kind: tuple[Any, ...], attributes: dict[str, Any], render: Callable[[], Markup]
+) -> Markup:
+    """`render()`, or what it returned before for the same markup: the same kind of
+    field and widget, name, id, attributes and flags, choices (code and label) and data
+    (the code or codes chosen, from which WTForms marks the choices)."""
+    choices = field.choices or ()
+    if any(c.render_kw or c.optgroup is not None for c in choices):
+        return render()
+    data = field.data
+    key = (
+        type(field),
+        *kind,
+        field.name,
+        field.id,
+        tuple(sorted({**(field.render_kw or {}), **attributes}.items())),
+        tuple(sorted(vars(field.flags).items())),
+        tuple((c.value, c.label) for c in choices),
+        tuple(data) if isinstance(data, list) else data,
+    )
+    try:
+        html = _RENDERED.get(key)
+    except TypeError:  # an attribute whose value cannot be a key
+        return render()
+    if html is None:
+        if len(_RENDERED) >= _RENDERED_LIMIT:
+            _RENDERED.clear()
+        html = _RENDERED[key] = render()
+    return html
 
 
 class SelectOneType(FieldType):
