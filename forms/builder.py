@@ -34,12 +34,31 @@ class SurveyPageForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no typ
     answers: dict[str, Any] = {}
 
 
+# Choices by (survey content, list, appearance, other, locale). Every POST checks each
+# code of its page against them, and sorting 250 country names by collation key was a
+# tenth of a POST's server time. The choices are shared: callers must not change them.
+_OPTIONS: dict[tuple[str, str | None, str | None, bool, str], tuple[SelectChoice, ...]] = {}
+_OPTIONS_LIMIT = 2000
+
+
 def choice_options(survey: Survey, question: Question, locale: str) -> list[SelectChoice]:
     """The choices of a select question in `locale`, with "Other" last when it has one.
 
     A list generated from names (countries, languages) reads in the collation order of
     its names in this language, with "Prefer not to say" first: at the end of 250
-    countries nobody would find it."""
+    countries nobody would find it. Worked out once per survey content and locale."""
+    if not survey.key:
+        return _choice_options(survey, question, locale)
+    key = (survey.key, question.list_name, question.appearance, bool(question.other), locale)
+    options = _OPTIONS.get(key)
+    if options is None:
+        if len(_OPTIONS) >= _OPTIONS_LIMIT:
+            _OPTIONS.clear()
+        options = _OPTIONS[key] = tuple(_choice_options(survey, question, locale))
+    return list(options)
+
+
+def _choice_options(survey: Survey, question: Question, locale: str) -> list[SelectChoice]:
     choice_list = survey.choice_list(question)
     options = [
         SelectChoice(choice.code, localized(choice.label, locale, survey.default_language))

@@ -12,6 +12,7 @@ select_one as its code, select_multiple as a list of codes, consent as true.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -73,6 +74,16 @@ class FieldType:
             return None
         return data
 
+    def read(self, values: list[str]) -> Any:
+        """The stored answer for these raw values, as the field would read them, without
+        building a form: None when unanswered or unreadable. Walking a survey for its
+        relevance reads every page this way; a form is built only to validate or show."""
+        return self.to_answer(values[0] if values else None)
+
+    def choice_items(self, field: Any) -> Markup:
+        """The items of a grouped field's list of choices (radio buttons, checkboxes)."""
+        return choice_items(field)
+
     def tampering(self, values: list[str], codes: set[str]) -> str | None:
         """Why these raw values cannot come from our own page, or None when they can."""
         if len(values) > 1 and not self.multiple:
@@ -129,7 +140,19 @@ def _ordinary_number(form: Any, field: Field) -> None:
         raise v.StopValidation(_l("Please enter a smaller number."))
 
 
-class IntegerType(FieldType):
+class _LocaleParsed(FieldType):
+    """A number or a date, typed in the respondent's locale."""
+
+    field_class: ClassVar[type[LocaleIntegerField | LocaleDecimalField | LocaleDateField]]
+
+    def read(self, values: list[str]) -> Any:
+        try:
+            return self.to_answer(self.field_class.read(values))
+        except ValueError:
+            return None
+
+
+class IntegerType(_LocaleParsed):
     name = "integer"
     field_class = LocaleIntegerField
     max_length = 30
@@ -141,7 +164,7 @@ class IntegerType(FieldType):
         return {"widget": NumberInput(), "render_kw": {"inputmode": "numeric"}}
 
 
-class DecimalType(FieldType):
+class DecimalType(_LocaleParsed):
     name = "decimal"
     field_class = LocaleDecimalField
     max_length = 40
@@ -163,7 +186,7 @@ class DecimalType(FieldType):
         return data
 
 
-class DateType(FieldType):
+class DateType(_LocaleParsed):
     name = "date"
     field_class = LocaleDateField
     max_length = 30
@@ -176,11 +199,18 @@ class DateType(FieldType):
 
 
 class CachedSelect(Select):  # type: ignore[misc]  # WTForms ships no types
-    """A drop-down whose <option> tags are rendered once per process and then reused.
+    """A drop-down rendered once per process for each field, attributes, choices and
+    choice made, then reused; on a miss its <option> tags are reused too.
 
     The country list has 250 options; escaping and formatting each on every page was a
-    fifth of the server's time for that page (bench/results.md).
+    fifth of the server's time for that page (bench/results.md), and even listing them
+    with the one chosen marked (WTForms' `iter_choices`) took 0.4 ms.
     """
+
+    def __call__(self, field: Any, **kwargs: Any) -> Markup:
+        return _rendered(
+            field, ("select", self.multiple), kwargs, lambda: Select.__call__(self, field, **kwargs)
+        )
 
     @classmethod
     def render_option(cls, choice: SelectChoice, **kwargs: Any) -> Markup:
@@ -195,6 +225,57 @@ def _option_html(value: str, label: str, selected: bool) -> Markup:
     choice = SelectChoice(value, label)
     choice.selected = selected
     html: Markup = Select.render_option(choice)
+    return html
+
+
+def choice_items(field: Any) -> Markup:
+    """The `<li>` of each choice of a radio or checkbox group, as WTForms renders them
+    (`option()` and `option.label()`), rendered once per group and choices made.
+
+    Binding and rendering a field per option was a fifth of a page's server time."""
+    return _rendered(field, ("items", type(field.option_widget)), {}, lambda: _choice_items(field))
+
+
+def _choice_items(field: Any) -> Markup:
+    return Markup("").join(
+        Markup("\n    <li>{} {}</li>").format(option(), option.label()) for option in field
+    )
+
+
+# Markup of choice fields by what it is made of (see `_rendered`); never a respondent's
+# words: choices with attributes of their own (piped labels) are not kept.
+_RENDERED: dict[tuple[Any, ...], Markup] = {}
+_RENDERED_LIMIT = 4096
+
+
+def _rendered(
+    field: Any, kind: tuple[Any, ...], attributes: dict[str, Any], render: Callable[[], Markup]
+) -> Markup:
+    """`render()`, or what it returned before for the same markup: the same kind of
+    field and widget, name, id, attributes and flags, choices (code and label) and data
+    (the code or codes chosen, from which WTForms marks the choices)."""
+    choices = field.choices or ()
+    if any(c.render_kw or c.optgroup is not None for c in choices):
+        return render()
+    data = field.data
+    key = (
+        type(field),
+        *kind,
+        field.name,
+        field.id,
+        tuple(sorted({**(field.render_kw or {}), **attributes}.items())),
+        tuple(sorted(vars(field.flags).items())),
+        tuple((c.value, c.label) for c in choices),
+        tuple(data) if isinstance(data, list) else data,
+    )
+    try:
+        html = _RENDERED.get(key)
+    except TypeError:  # an attribute whose value cannot be a key
+        return render()
+    if html is None:
+        if len(_RENDERED) >= _RENDERED_LIMIT:
+            _RENDERED.clear()
+        html = _RENDERED[key] = render()
     return html
 
 
@@ -245,6 +326,9 @@ class SelectMultipleType(FieldType):
     def to_answer(self, data: Any) -> Any:
         return list(dict.fromkeys(data)) if data else None
 
+    def read(self, values: list[str]) -> Any:
+        return self.to_answer(list(values))
+
     def tampering(self, values: list[str], codes: set[str]) -> str | None:
         if len(values) != len(set(values)):
             return "a choice was sent twice"
@@ -266,6 +350,9 @@ class ConsentType(FieldType):
 
     def to_answer(self, data: Any) -> Any:
         return True if data else None
+
+    def read(self, values: list[str]) -> Any:
+        return self.to_answer(bool(values) and values[0] not in BooleanField.false_values)
 
 
 class NoteType(FieldType):

@@ -5,13 +5,28 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import wraps
 
-from flask import abort, request, session
+from flask import Flask, abort, request, session
 from flask_login import LoginManager, current_user
 
 from ..models import User
 from .accounts import user_by_id
 
-login_manager = LoginManager()
+
+class _LoginManager(LoginManager):
+    """Flask-Login, whose templates read `current_user` only where they use it.
+
+    Its own context processor loads the user for every page rendered, the survey's pages
+    too: on a respondent's second page that wrote a `_fresh` mark into their session
+    cookie, a signed cookie more to make and send. Templates get the proxy instead,
+    loaded on first use, as in views."""
+
+    def init_app(self, app: Flask, add_context_processor: bool = True) -> None:
+        super().init_app(app, add_context_processor=False)
+        if add_context_processor:
+            app.context_processor(lambda: {"current_user": current_user})
+
+
+login_manager = _LoginManager()
 login_manager.login_view = "admin.login"
 login_manager.login_message = None  # the sign-in page says enough
 # A staff session ends after this long without a request.

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from werkzeug.datastructures import MultiDict
 
 from ..definitions.model import Question, repeat_field
@@ -28,6 +28,29 @@ def token_hash(token: str) -> str:
 
 def find_draft(token: str) -> Draft | None:
     return db.session.scalar(select(Draft).where(Draft.token_hash == token_hash(token)))
+
+
+# Built once: composing the statement on every page cost more than running it on SQLite.
+_LATEST_WITH_DRAFT = (
+    select(SurveyVersion, Draft)
+    .outerjoin(Draft, Draft.token_hash == bindparam("token_hash"))
+    .where(SurveyVersion.survey_id == bindparam("survey_id"))
+    .order_by(SurveyVersion.version.desc())
+    .limit(1)
+)
+
+
+def find_latest_and_draft(
+    survey_id: str, token: str | None
+) -> tuple[SurveyVersion | None, Draft | None]:
+    """The survey's latest version and the draft `token` names (None without a token),
+    in one round trip: every page of the public link needs both. A draft begun on an
+    earlier version loads its own version when it is read."""
+    row = db.session.execute(
+        _LATEST_WITH_DRAFT,
+        {"survey_id": survey_id, "token_hash": token_hash(token) if token else None},
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def find_submitted(token: str) -> Response | None:

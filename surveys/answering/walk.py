@@ -60,6 +60,9 @@ class Walk:
     errors: dict[str, list[str]] = field(default_factory=dict)
     # The page of each slot with an error.
     error_pages: dict[str, int] = field(default_factory=dict)
+    # What each page's form reads: what was typed, else the defaults.
+    formdata: dict[int, MultiDict] = field(default_factory=dict)
+    # Each page's form, filled and validated; without `validate`, built only when shown.
     forms: dict[int, Any] = field(default_factory=dict)
     # The codes each filtered select offers (asked or not), by slot name.
     options: dict[str, set[str]] = field(default_factory=dict)
@@ -71,6 +74,15 @@ class Walk:
 
     def first_error_page(self, survey: Survey) -> int | None:
         return min(self.error_pages.values(), default=None)
+
+    def form(self, survey: Survey, index: int, locale: str) -> Any:
+        """The form of page `index`, filled with what it reads; built on first use."""
+        form = self.forms.get(index)
+        if form is None:
+            build = build_page_form(survey, index, locale, self.counts)
+            form = self.forms[index] = build(formdata=self.formdata[index])
+            form.answers = self.answers
+        return form
 
 
 def slots(survey: Survey, index: int, counts: Mapping[str, int]) -> Iterator[Slot]:
@@ -157,6 +169,10 @@ def walk(survey: Survey, raw: dict[str, list[str]], locale: str, validate: bool)
     questions not asked are left out, so later expressions see them as empty. With
     `validate`, every asked question is checked and its messages collected. Inside a
     repeat, `${name}` of a question of the same repeat reads the same repetition.
+
+    Without `validate` no form is built: each answer is read from its raw values as its
+    field would read it. Building every page's form on every request, to know what is
+    asked, was a third of a page's server time (bench/findings.md).
     """
     result = Walk()
     answers = result.answers
@@ -175,10 +191,9 @@ def walk(survey: Survey, raw: dict[str, list[str]], locale: str, validate: bool)
                 for value in values
             ]
         )
-        form = build_page_form(survey, index, locale, result.counts)(formdata=page_raw)
-        form.answers = answers
-        result.forms[index] = form
-        asker = _Asker(result, form, survey, locale, context, index, validate)
+        result.formdata[index] = page_raw
+        form = result.form(survey, index, locale) if validate else None
+        asker = _Asker(result, form, page_raw, survey, locale, context, index)
         for question in page.questions:
             if not question.is_repeat:
                 asker.ask(question, question.name, answers, answers)
@@ -194,7 +209,8 @@ def walk(survey: Survey, raw: dict[str, list[str]], locale: str, validate: bool)
                     asker.ask(inner, repeat_field(question.name, i, inner.name), scope, repetition)
                 repetitions.append(repetition)
             answers[question.name] = repetitions
-        form.answers = answers
+        if form is not None:
+            form.answers = answers
     return result
 
 
@@ -203,12 +219,13 @@ class _Asker:
     """Asks one question of a page, in or out of a repeat."""
 
     result: Walk
+    # The page's form when validating, else None: answers are read from `formdata`.
     form: Any
+    formdata: MultiDict
     survey: Survey
     locale: str
     context: evaluation.SurveyContext
     page: int
-    validate: bool
 
     def ask(
         self, question: Question, name: str, scope: Mapping[str, Any], store: dict[str, Any]
@@ -236,37 +253,41 @@ class _Asker:
         ftype = FIELD_TYPES[question.type]
         if ftype.field_class is None:
             return
-        field_ = form[name]
-        form.answers = scope  # what a constraint naming another answer reads
-        if self.validate and not field_.validate(form):
-            if question.read_only:
-                # Its default does not fit (a type, a constraint, a filter): the respondent
-                # cannot change it, so it is left unanswered rather than block the page.
-                field_.errors = []
+        if form is None:
+            value = ftype.read(self.formdata.getlist(name))
+        else:
+            field_ = form[name]
+            form.answers = scope  # what a constraint naming another answer reads
+            if not field_.validate(form):
+                if question.read_only:
+                    # Its default does not fit (a type, a constraint, a filter): the
+                    # respondent cannot change it, so it is left unanswered rather than
+                    # block the page.
+                    field_.errors = []
+                    return
+                # A required or constraint message may show answers too (`${name}`).
+                field_.errors = [
+                    evaluation.pipe(str(m), self.survey, scope, self.locale) for m in field_.errors
+                ]
+                self._error(name, field_.errors)
                 return
-            # A required or constraint message may show answers too (`${name}`).
-            field_.errors = [
-                evaluation.pipe(str(m), self.survey, scope, self.locale) for m in field_.errors
-            ]
-            self._error(name, field_.errors)
-            return
-        value = ftype.to_answer(field_.data) if not field_.process_errors else None
+            value = ftype.to_answer(field_.data) if not field_.process_errors else None
         if value is None:
             return
         if offered is not None and not _within(value, offered):
             # An answer on this page changed the filter: the choice is gone.
-            if self.validate and not question.read_only:
-                field_.errors = [_choose_again()]
-                self._error(name, field_.errors)
+            if form is not None and not question.read_only:
+                form[name].errors = [_choose_again()]
+                self._error(name, form[name].errors)
             return
         store[question.name] = value
         if question.other and _chose_other(value):
             other_name = name + OTHER_SUFFIX
             result.relevant.add(other_name)
-            text = OTHER_TEXT.to_answer(form[other_name].data)
+            text = OTHER_TEXT.read(self.formdata.getlist(other_name))
             if text:
                 store[question.name + OTHER_SUFFIX] = text
-            elif self.validate:
+            elif form is not None:
                 self._error(other_name, [_please_specify()])
 
     def _error(self, name: str, messages: list[str]) -> None:
@@ -305,7 +326,7 @@ def show_page(survey: Survey, state: Walk, index: int, locale: str) -> Any:
     """The form of page `index` as this respondent sees it: the choices their answers
     leave, and their answers piped into its labels, hints and choices. The form is this
     request's own; the class it was built from is shared and stays as it is."""
-    form = state.forms[index]
+    form = state.form(survey, index, locale)
     for slot in slots(survey, index, state.counts):
         if slot.name not in form or slot.name not in state.relevant:
             continue

@@ -32,11 +32,13 @@ def _remember_draft(survey_id: str, token: str | None) -> None:
 
 
 def _public_version(survey_id: str) -> SurveyVersion:
-    """The survey's latest version, or a 404 when there is none or it is not public.
+    """The survey's latest version, or a 404 when there is none or it is not public."""
+    return _public(latest_version(survey_id))
 
-    The latest version decides for drafts begun on an earlier one too: a survey withdrawn
-    from its public link takes no more anonymous answers."""
-    survey_version = latest_version(survey_id)
+
+def _public(survey_version: SurveyVersion | None) -> SurveyVersion:
+    """The latest version decides for drafts begun on an earlier one too: a survey
+    withdrawn from its public link takes no more anonymous answers."""
     if survey_version is None or not is_public(survey_version.definition):
         abort(404)
     return survey_version
@@ -53,9 +55,9 @@ def _page_url(survey_id: str):
 def _sitting(survey_id: str):
     """The browser's draft of this survey, else the latest version; a redirect to the
     thank-you page when this browser's response is stored already; None if unknown."""
-    latest = _public_version(survey_id)
     token = _draft_tokens().get(survey_id)
-    draft = drafts.find_draft(token) if token else None
+    latest, draft = drafts.find_latest_and_draft(survey_id, token)
+    latest = _public(latest)
     # Looked up once, in this order: a submit that commits meanwhile is seen as submitted.
     if draft is None and token and drafts.find_submitted(token):
         return redirect(url_for("public.show_thanks", survey_id=survey_id))
