@@ -19,9 +19,9 @@ their head counts, so the search costs little even for a million responses.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import getitem
 from typing import TypedDict
 
 import numpy as np
@@ -30,7 +30,7 @@ import pandas as pd
 from . import refusals
 from .columns import SUPPRESSED
 from .definitions import HierarchyLevel
-from .lattice import SearchStats, Statuses
+from .lattice import SearchStats, Statuses, walk_order
 
 MISSING = "missing"
 # The most lattice nodes the exact best-first search looks at before it settles for the
@@ -269,8 +269,13 @@ def best_node(
         for j, (qi, step) in enumerate(zip(qis, steps, strict=True))
     ]
 
+    # A column without information adds 0.0 at every level: the same sums, in the same
+    # order, as over the informative columns alone, but summed in C (the walk computes
+    # about half a million of them a search).
+    rows = [row if j in informative else [0.0] * len(steps[j]) for j, row in enumerate(terms)]
+
     def loss(node: Node) -> float:
-        return sum(terms[j][node[j]] for j in informative)
+        return sum(map(getitem, rows, node))
 
     # An upper bound first: from the top node (everyone alike), lower one column at a time,
     # always the one that keeps most information, while the node still qualifies. The
@@ -291,28 +296,11 @@ def best_node(
     # Then best-first from the most detailed node: the first qualifying node is the
     # least-loss one. It stops where the bound's loss is reached (nothing cheaper is left)
     # or after MAX_NODES nodes, keeping the bound: with many columns the lattice has
-    # millions of nodes below it. Walking is cheap; the nodes under one that failed are
-    # known to fail without counting, and most of the walk lies under the bound's failing
-    # neighbours.
-    start = tuple(0 for _ in qis)
-    heap = [(loss(start), 0, start)]
-    seen = {start}
-    chosen, bound_loss = bound, loss(bound)
-    searched = 0
-    while heap and searched < MAX_NODES:
-        cost, height, node = heapq.heappop(heap)
-        if cost >= bound_loss:
-            break
-        searched += 1
-        if qualifies(node):
-            chosen = node
-            break
-        for i in range(len(qis)):
-            if node[i] + 1 < len(steps[i]):
-                child = node[:i] + (node[i] + 1,) + node[i + 1 :]
-                if child not in seen:
-                    seen.add(child)
-                    heapq.heappush(heap, (loss(child), height + 1, child))
+    # millions of nodes below it. The walk's order is listed first (`walk_order`); the
+    # nodes under one that failed are known to fail without counting, and most of the walk
+    # lies under the bound's failing neighbours.
+    walk = walk_order(rows, loss(bound), MAX_NODES, loss)
+    chosen = statuses.first_qualifying(walk) or bound
     small = _class_sizes(levels_of(chosen), qis, codes, distinct, weights) < k
     return levels_of(chosen), small[combo_of_person], statuses.stats
 
