@@ -75,17 +75,21 @@ def compact(codes: np.ndarray, cardinality: int) -> np.ndarray:
 def _class_keys(
     columns: Sequence[np.ndarray], cardinalities: Sequence[int], rows: int
 ) -> tuple[np.ndarray, int]:
-    """Each row's codes as one integer, and how many keys are possible (re-numbered densely
-    before the key would overflow). Columns of one code add nothing and are skipped."""
+    """Each row's codes as one integer (the first column the lowest digit), and how many
+    keys are possible; re-numbered densely before the key would overflow (classes are
+    numbered by first appearance, so any key that tells them apart gives the same ones).
+    Columns of one code add nothing and are skipped. Horner's rule, from the last column:
+    two passes over the key a column and no temporary array."""
     key = np.zeros(rows, dtype=np.int64)
     radix = 1
-    for column, cardinality in zip(columns, cardinalities, strict=True):
+    for column, cardinality in zip(columns[::-1], cardinalities[::-1], strict=True):
         if cardinality <= 1:
             continue
         if radix * cardinality > 2**62:
             key = pd.factorize(key)[0].astype(np.int64)
             radix = int(key.max()) + 1
-        key += np.multiply(column, radix, dtype=np.int64)
+        key *= cardinality
+        key += column
         radix *= cardinality
     return key, radix
 

@@ -128,7 +128,7 @@ def read_tables(
         progress(read)
     if not frames:
         frames.append(_flat_chunk([], found, per_version, columns, inner, 0)[0])
-    data = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    data = _joined(frames)
     for described in columns:
         if described.codes is not None and described.type == "string":
             data[described.name] = data[described.name].astype("category")
@@ -138,6 +138,28 @@ def read_tables(
         found,
         {name: _entries(name, entry_parts[name], described) for name, described in repeats.items()},
     )
+
+
+def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The chunks' tables as one, column by column, each chunk's column let go once joined:
+    a whole-table concat held the chunks and the table at once (and made the coded
+    columns, whose categories differ from chunk to chunk, Python objects on the way)."""
+    if len(frames) == 1:
+        return frames[0]
+    joined: dict[str, pd.Series] = {}
+    for name in list(frames[0].columns):
+        pieces = [frame.pop(name) for frame in frames]
+        if all(isinstance(piece.dtype, pd.CategoricalDtype) for piece in pieces):
+            # The categories of all chunks, sorted as a category made from the text is.
+            present = [piece.cat.categories for piece in pieces if len(piece.cat.categories)]
+            union = present[0].append(present[1:]).unique() if present else pieces[0].cat.categories
+            dtype = pd.CategoricalDtype(union.sort_values())
+            joined[name] = pd.concat([piece.astype(dtype) for piece in pieces], ignore_index=True)
+        else:
+            joined[name] = pd.concat(pieces, ignore_index=True)
+        del pieces
+    frames.clear()
+    return pd.DataFrame(joined, copy=False)
 
 
 def _entries(name: str, parts: list[dict[str, Any]], columns: list[Column]) -> RepeatEntries:
