@@ -99,8 +99,8 @@ class Classes:
     how many people it holds.
 
     A node counted by hashing learns its classes' codes only when another node is rolled
-    up from it (most never are): until then it keeps each class's first row in the classes
-    it was rolled up from, and the maps."""
+    up from it (most never are): until then it keeps the class of each of the classes it
+    was rolled up from, and the maps."""
 
     def __init__(
         self,
@@ -116,7 +116,11 @@ class Classes:
     def columns(self) -> list[np.ndarray]:
         if self._columns is None:
             assert self._origin is not None
-            below, maps, first = self._origin
+            below, maps, dense = self._origin
+            # Each class's first row below, without sorting: the last write of a position
+            # wins.
+            first = np.empty(len(self.sizes), dtype=np.int64)
+            first[dense[::-1]] = np.arange(len(dense) - 1, -1, -1)
             self._columns = [
                 column[first] if mapping is None else mapping[column[first]]
                 for column, mapping in zip(below.columns, maps, strict=True)
@@ -126,7 +130,7 @@ class Classes:
 
     @property
     def nbytes(self) -> int:
-        held = self._columns if self._columns is not None else [self._origin[2]]  # type: ignore[index]
+        held = [*(self._columns or []), *(self._origin[2:] if self._origin else [])]
         return self.sizes.nbytes + sum(column.nbytes for column in held)
 
     @classmethod
@@ -171,11 +175,8 @@ class Classes:
                 radix *= cardinality
             return Classes(codes, counts[present])
         key, _ = _class_keys(columns, cardinalities, len(self.sizes))
-        dense, uniques = pd.factorize(key)
-        # Each class's first row, without sorting: the last write of a position wins.
-        first = np.empty(len(uniques), dtype=np.int64)
-        first[dense[::-1]] = np.arange(len(dense) - 1, -1, -1)
-        return Classes(None, np.bincount(dense, weights=self.sizes), (self, maps, first))
+        dense, _ = pd.factorize(key)
+        return Classes(None, np.bincount(dense, weights=self.sizes), (self, maps, dense))
 
 
 def walk_order(
