@@ -217,11 +217,11 @@ def _flat_chunk(
     meta_columns = [Column(name, "") for name in META if name != "_submitted_at"]
     typed = series_of(parts, sizes, meta_columns + columns)
     times = joined([part.get("_submitted_at") for part in parts], sizes)
-    rows = pd.RangeIndex(sum(sizes))
+    index = pd.RangeIndex(sum(sizes))
     submitted = (
-        pd.Series(None, index=rows, dtype=object)
+        pd.Series(None, index=index, dtype=object)
         if times is None
-        else pd.Series(pd.to_datetime(times, utc=True), index=rows)
+        else pd.Series(pd.to_datetime(times, utc=True), index=index)
     )
     named = list(typed.items())
     frame = dict([*named[:2], ("_submitted_at", submitted), *named[2:]])
