@@ -30,7 +30,7 @@ import pandas as pd
 from . import refusals
 from .columns import SUPPRESSED
 from .definitions import HierarchyLevel
-from .lattice import SearchStats, Statuses, walk_order
+from .lattice import SearchStats, Statuses, compact, walk_order
 
 MISSING = "missing"
 # The most lattice nodes the exact best-first search looks at before it settles for the
@@ -167,7 +167,9 @@ def _encodings(people: pd.DataFrame, qis: list[QuasiIdentifier]) -> tuple[Codes,
         for level in range(qi.top + 1):
             general = [qi.generalise(value, level) for value in values]
             encoded, uniques = pd.factorize(np.asarray(general, dtype=object))
-            codes[qi.name, level] = encoded[position]
+            # A byte a row for most columns: at a million responses, int64 codes of every
+            # level were a third of a gigabyte.
+            codes[qi.name, level] = compact(encoded, len(uniques))[position]
             distinct[qi.name, level] = len(uniques)
     return codes, distinct
 
