@@ -51,17 +51,21 @@ def people_table(
             position, distinct = pd.factorize(several.to_numpy(dtype=object))
             joined[several.index.to_numpy()] = np.asarray(distinct, dtype=object)[position]
         per_person[qi.name] = joined
-    return pd.DataFrame(per_person, index=pd.Index(people, name="person"))
+    # Python strings, as the search reads them: pandas would make them Arrow text, and
+    # every read of a column as strings would then build each person's string anew.
+    return pd.DataFrame(per_person, index=pd.Index(people, name="person"), dtype=object)
 
 
 def _answer_values(
     data: pd.DataFrame, columns: list[Column], qi: kanon.QuasiIdentifier
 ) -> pd.Series:
-    """Each row's answer to a quasi-identifier as one string ('missing' when none)."""
+    """Each row's answer to a quasi-identifier as one string ('missing' when none): Python
+    strings, one per distinct answer, shared by the rows that gave it (as Arrow text, each
+    read would make a string per row)."""
     if not qi.multi:
         position, present = pd.factorize(data[qi.name])  # -1 where not answered
         names = np.asarray([str(value) for value in present] + [kanon.MISSING], dtype=object)
-        return pd.Series(names[position], index=data.index)
+        return pd.Series(names[position], index=data.index, dtype=object)
     code_columns = [c.name for c in columns if c.question == qi.name and c.type == "integer"]
     codes = [name.split("__", 1)[1] for name in code_columns]
     block = data[code_columns].fillna(0).to_numpy(dtype=np.int8)
@@ -89,7 +93,7 @@ def _answer_values(
         ],
         dtype=object,
     )
-    return pd.Series(np.where(answered, texts[pair], kanon.MISSING), index=data.index)
+    return pd.Series(np.where(answered, texts[pair], kanon.MISSING), index=data.index, dtype=object)
 
 
 def _row_ids(packed: np.ndarray) -> np.ndarray:
