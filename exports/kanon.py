@@ -416,10 +416,10 @@ def released(people: pd.DataFrame, qis: list[QuasiIdentifier], levels: np.ndarra
             if qi.multi and level == qi.top:
                 column[mine] = MISSING  # all its 0/1 cells empty, as when not answered
             else:
-                general = qi.generalise_all(pd.Series(values[mine]), int(level))
+                general = qi.generalise_all(pd.Series(values[mine], dtype=object), int(level))
                 column[mine] = [f"{level}:{v}" for v in general] if qi.multi else general
         out[qi.name] = column
-    return pd.DataFrame(out, index=people.index)
+    return pd.DataFrame(out, index=people.index, dtype=object)
 
 
 def hide_among_k(
