@@ -12,7 +12,7 @@ to its cell in the totals row.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from typing import IO, Any
@@ -220,11 +220,46 @@ def _find_bridge(hidden: np.ndarray) -> tuple[set[int], set[int]] | None:
     for i, j in edges:
         adjacency[i].add(n_rows + j)
         adjacency[n_rows + j].add(i)
+    # The first bridge in reading order, as a search edge by edge would find it; finding
+    # them all at once is linear, where searching the graph once per edge was a quarter of
+    # a 100,000-response export.
+    bridges = _bridges(adjacency)
     for i, j in edges:
-        row_side = _reachable(adjacency, i, cut=(i, n_rows + j))
-        if n_rows + j not in row_side:
-            return row_side, _reachable(adjacency, n_rows + j, cut=(i, n_rows + j))
+        if frozenset((i, n_rows + j)) in bridges:
+            cut = (i, n_rows + j)
+            return _reachable(adjacency, i, cut), _reachable(adjacency, n_rows + j, cut)
     return None
+
+
+def _bridges(adjacency: dict[int, set[int]]) -> set[frozenset[int]]:
+    """Every bridge of a graph without parallel edges (an edge on no cycle): Tarjan's
+    low-link numbers, by a depth-first walk with a stack of its own."""
+    order: dict[int, int] = {}
+    low: dict[int, int] = {}
+    bridges: set[frozenset[int]] = set()
+    for root in adjacency:
+        if root in order:
+            continue
+        order[root] = low[root] = len(order)
+        stack: list[tuple[int, int | None, Iterator[int]]] = [(root, None, iter(adjacency[root]))]
+        while stack:
+            node, parent, neighbours = stack[-1]
+            for neighbour in neighbours:
+                if neighbour == parent:
+                    continue
+                if neighbour in order:
+                    low[node] = min(low[node], order[neighbour])
+                else:
+                    order[neighbour] = low[neighbour] = len(order)
+                    stack.append((neighbour, node, iter(adjacency[neighbour])))
+                    break
+            else:
+                stack.pop()
+                if parent is not None:
+                    low[parent] = min(low[parent], low[node])
+                    if low[node] > order[parent]:
+                        bridges.add(frozenset((parent, node)))
+    return bridges
 
 
 def _reachable(adjacency: dict[int, set[int]], start: int, cut: tuple[int, int]) -> set[int]:

@@ -266,15 +266,19 @@ def by_question(columns: list[Column]) -> dict[str, list[Column]]:
 def frame_of(parts: list[dict[str, Any]], sizes: list[int], columns: list[Column]) -> pd.DataFrame:
     """Batches of `flat_columns` (with `sizes` rows each) as one table with `columns`, in
     that order, each in its compact, nullable dtype."""
-    return pd.DataFrame(
-        {
-            column.name: typed_series(
-                joined([part.get(column.name) for part in parts], sizes), column, sum(sizes)
-            )
-            for column in columns
-        },
-        index=pd.RangeIndex(sum(sizes)),
-    )
+    return pd.DataFrame(series_of(parts, sizes, columns), index=pd.RangeIndex(sum(sizes)))
+
+
+def series_of(
+    parts: list[dict[str, Any]], sizes: list[int], columns: list[Column]
+) -> dict[str, pd.Series]:
+    """`frame_of`'s columns, by name."""
+    return {
+        column.name: typed_series(
+            joined([part.get(column.name) for part in parts], sizes), column, sum(sizes)
+        )
+        for column in columns
+    }
 
 
 def typed_series(series: pd.Series | None, column: Column, count: int = 0) -> pd.Series:

@@ -28,6 +28,7 @@ from .flatten import (
     joined,
     merge_columns,
     repeat_columns_of,
+    series_of,
     split_repeats,
 )
 from .repeats import PLACE, ROW, RepeatEntries
@@ -113,7 +114,7 @@ def read_tables(
     repeats: dict[str, list[Column]] = {}
     for name in dict.fromkeys(name for vid in order for name in inner[vid]):
         repeats[name] = merge_columns(inner[vid][name] for vid in order if name in inner[vid])
-    frames: list[pd.DataFrame] = []
+    frames: list[dict[str, pd.Series]] = []
     entry_parts: dict[str, list[dict[str, Any]]] = {name: [] for name in repeats}
     read = offset = 0
     for chunk in chunks(connection, source, list(found)):
@@ -121,14 +122,14 @@ def read_tables(
         if kept:
             frame, parts = _flat_chunk(kept, found, per_version, columns, inner, offset)
             frames.append(frame)
-            offset += len(frame)
+            offset += len(kept)
             for name, mine in parts.items():
                 entry_parts[name].extend(mine)
         read += len(chunk)
         progress(read)
     if not frames:
         frames.append(_flat_chunk([], found, per_version, columns, inner, 0)[0])
-    data = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    data = _joined(frames)
     for described in columns:
         if described.codes is not None and described.type == "string":
             data[described.name] = data[described.name].astype("category")
@@ -138,6 +139,29 @@ def read_tables(
         found,
         {name: _entries(name, entry_parts[name], described) for name, described in repeats.items()},
     )
+
+
+def _joined(frames: list[dict[str, pd.Series]]) -> pd.DataFrame:
+    """The chunks' tables as one, column by column, each chunk's column let go once joined:
+    a whole-table concat held the chunks and the table at once (and made the coded
+    columns, whose categories differ from chunk to chunk, Python objects on the way)."""
+    if len(frames) == 1:
+        return pd.DataFrame(frames[0], copy=False)
+    joined: dict[str, pd.Series] = {}
+    for name in list(frames[0]):
+        pieces = [frame.pop(name) for frame in frames]
+        if all(isinstance(piece.dtype, pd.CategoricalDtype) for piece in pieces):
+            # The categories of all chunks, sorted as a category made from the text is.
+            present = [piece.cat.categories for piece in pieces if len(piece.cat.categories)]
+            union = present[0].append(present[1:]).unique() if present else pieces[0].cat.categories
+            dtype = pd.CategoricalDtype(union.sort_values())
+            joined[name] = pd.concat([piece.astype(dtype) for piece in pieces], ignore_index=True)
+        else:
+            joined[name] = pd.concat(pieces, ignore_index=True)
+        del pieces
+    frames.clear()
+    rows = len(next(iter(joined.values()), []))
+    return pd.DataFrame(joined, index=pd.RangeIndex(rows), copy=False)
 
 
 def _entries(name: str, parts: list[dict[str, Any]], columns: list[Column]) -> RepeatEntries:
@@ -158,7 +182,7 @@ def _flat_chunk(
     columns: list[Column],
     inner: dict[int, dict[str, list[Column]]],
     offset: int,
-) -> tuple[pd.DataFrame, EntryParts]:
+) -> tuple[dict[str, pd.Series], EntryParts]:
     """Some responses (row, answers) as rows: the meta columns, then every column; and
     their repeats' entries, each with its response's row (counted from `offset`)."""
     by_version: dict[int, list[Record]] = {}
@@ -191,9 +215,16 @@ def _flat_chunk(
     if not parts:
         parts, sizes = [{}], [0]
     meta_columns = [Column(name, "") for name in META if name != "_submitted_at"]
-    frame = frame_of(parts, sizes, meta_columns + columns)
+    typed = series_of(parts, sizes, meta_columns + columns)
     times = joined([part.get("_submitted_at") for part in parts], sizes)
-    frame.insert(2, "_submitted_at", None if times is None else pd.to_datetime(times, utc=True))
+    index = pd.RangeIndex(sum(sizes))
+    submitted = (
+        pd.Series(None, index=index, dtype=object)
+        if times is None
+        else pd.Series(pd.to_datetime(times, utc=True), index=index)
+    )
+    named = list(typed.items())
+    frame = dict([*named[:2], ("_submitted_at", submitted), *named[2:]])
     return frame, entry_parts
 
 

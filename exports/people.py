@@ -47,19 +47,25 @@ def people_table(
                 .groupby(owners[~once], sort=False)
                 .agg(kanon.WAVE_SEPARATOR.join)
             )
-            joined[several.index.to_numpy()] = several.to_numpy()
+            # Equal texts shared: most people who answered in several waves answered alike.
+            position, distinct = pd.factorize(several.to_numpy(dtype=object))
+            joined[several.index.to_numpy()] = np.asarray(distinct, dtype=object)[position]
         per_person[qi.name] = joined
-    return pd.DataFrame(per_person, index=pd.Index(people, name="person"))
+    # Python strings, as the search reads them: pandas would make them Arrow text, and
+    # every read of a column as strings would then build each person's string anew.
+    return pd.DataFrame(per_person, index=pd.Index(people, name="person"), dtype=object)
 
 
 def _answer_values(
     data: pd.DataFrame, columns: list[Column], qi: kanon.QuasiIdentifier
 ) -> pd.Series:
-    """Each row's answer to a quasi-identifier as one string ('missing' when none)."""
+    """Each row's answer to a quasi-identifier as one string ('missing' when none): Python
+    strings, one per distinct answer, shared by the rows that gave it (as Arrow text, each
+    read would make a string per row)."""
     if not qi.multi:
         position, present = pd.factorize(data[qi.name])  # -1 where not answered
         names = np.asarray([str(value) for value in present] + [kanon.MISSING], dtype=object)
-        return pd.Series(names[position], index=data.index)
+        return pd.Series(names[position], index=data.index, dtype=object)
     code_columns = [c.name for c in columns if c.question == qi.name and c.type == "integer"]
     codes = [name.split("__", 1)[1] for name in code_columns]
     block = data[code_columns].fillna(0).to_numpy(dtype=np.int8)
@@ -73,14 +79,21 @@ def _answer_values(
     # writes its own 0/1 columns (see release.py).
     filled = data[code_columns].notna().to_numpy()
     pattern = _row_ids(np.packbits(filled, axis=1))
-    joined = np.asarray(
-        [kanon.CODE_SEPARATOR.join(np.asarray(codes)[block[row] > 0]) for row in example],
+    # One text per distinct (columns filled, codes chosen) pair, shared by its rows: a
+    # text made per row was a million strings at a million responses.
+    pair, _ = pd.factorize(pattern * (int(position.max(initial=0)) + 1) + position)
+    first = np.zeros(int(pair.max(initial=-1)) + 1, dtype=np.int64)
+    first[pair[::-1]] = np.arange(len(pair) - 1, -1, -1)
+    labelled = pattern.max(initial=0) > 0
+    texts = np.asarray(
+        [
+            (f"{pattern[row]}:" if labelled else "")
+            + kanon.CODE_SEPARATOR.join(np.asarray(codes)[block[example[position[row]]] > 0])
+            for row in first
+        ],
         dtype=object,
     )
-    shown = joined[position]
-    if pattern.max(initial=0) > 0:
-        shown = pattern.astype(str).astype(object) + ":" + shown
-    return pd.Series(np.where(answered, shown, kanon.MISSING), index=data.index)
+    return pd.Series(np.where(answered, texts[pair], kanon.MISSING), index=data.index, dtype=object)
 
 
 def _row_ids(packed: np.ndarray) -> np.ndarray:

@@ -3,12 +3,14 @@ rolled up from another node or inferred by monotonicity, is what counting the ro
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from exports.lattice import Statuses, nested
+from exports.lattice import Statuses, nested, walk_order
 
 
 def column_levels(rng: np.random.Generator, rows: int, nest: bool) -> list[np.ndarray]:
@@ -63,3 +65,47 @@ def test_levels_that_split_what_they_should_merge_do_not_nest():
     assert nested([np.array([0, 1, 2]), np.array([0, 0, 1]), np.array([0, 0, 0])])
     # rows 0 and 1 share a code below, not above: a hierarchy mapping an unchanged code
     assert not nested([np.array([0, 0, 1]), np.array([0, 1, 1])])
+
+
+def walked_by_heap(terms, below: float, limit: int) -> list[tuple]:
+    """The nodes a best-first walk from the bottom pops, in order: a heap of (loss, height,
+    node), children pushed as each node is popped, as the search walked before."""
+    start = tuple(0 for _ in terms)
+
+    def loss(node):
+        return sum(row[level] for row, level in zip(terms, node, strict=True))
+
+    heap, seen, popped = [(loss(start), 0, start)], {start}, []
+    while heap and len(popped) < limit:
+        cost, height, node = heapq.heappop(heap)
+        if cost >= below:
+            break
+        popped.append(node)
+        for i, row in enumerate(terms):
+            if node[i] + 1 < len(row):
+                child = node[:i] + (node[i] + 1,) + node[i + 1 :]
+                if child not in seen:
+                    seen.add(child)
+                    heapq.heappush(heap, (loss(child), height + 1, child))
+    return popped
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    # Losses as the search makes them: 0 at a column's first level, growing level by level,
+    # often tied (columns without information add 0 at every level).
+    columns=st.lists(
+        st.lists(st.sampled_from([0.0, 0.1, 0.25, 1 / 3, 0.5, 2.0, 3.5]), max_size=4),
+        min_size=1,
+        max_size=7,
+    ),
+    limit=st.integers(min_value=1, max_value=60),
+    below=st.sampled_from([0.3, 1.0, 2.5, 100.0]),
+)
+def test_the_walk_order_is_the_heap_walks(columns, limit, below):
+    terms = [[0.0, *np.cumsum(steps).tolist()] for steps in columns]
+
+    def loss(node):
+        return sum(row[level] for row, level in zip(terms, node, strict=True))
+
+    assert walk_order(terms, below, limit, loss) == walked_by_heap(terms, below, limit)
