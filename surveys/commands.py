@@ -53,7 +53,11 @@ class Deferred(click.Command):
         parent: click.Context | None = None,
         **extra: Any,
     ) -> click.Context:
+        self.prepare(parent)
         return self.real.make_context(info_name, args, parent=parent, **extra)
+
+    def prepare(self, parent: click.Context | None) -> None:
+        """What the command needs of the app before it runs; nothing for most."""
 
     def get_short_help_str(self, limit: int = 45) -> str:
         return self.real.get_short_help_str(limit)
@@ -67,13 +71,7 @@ class MigrationCommands(Deferred):
     def __init__(self) -> None:
         super().__init__("db", "flask_migrate.cli:db")
 
-    def make_context(
-        self,
-        info_name: str | None,
-        args: list[str],
-        parent: click.Context | None = None,
-        **extra: Any,
-    ) -> click.Context:
+    def prepare(self, parent: click.Context | None) -> None:
         from flask_migrate import Migrate
 
         from .extensions import db
@@ -83,7 +81,6 @@ class MigrationCommands(Deferred):
         if "migrate" not in app.extensions:
             # Batch mode: SQLite alters a table by copying it (Base names the constraints).
             Migrate(app, db, directory=str(MIGRATIONS), render_as_batch=True)
-        return super().make_context(info_name, args, parent=parent, **extra)
 
 
 def register(app: Flask) -> None:
