@@ -246,6 +246,10 @@ def test_an_export_waits_runs_and_its_bundle_downloads_until_it_expires(setup):
 
 def test_a_worker_killed_mid_job_leaves_no_bundle_and_the_job_retried_finishes(setup):
     web, admin, start_worker = setup
+    # Enough answers that the export outlasts a few polls of its page on a busy machine:
+    # 300 are exported in well under a second, and the job could end between two polls.
+    more = web.test_cli_runner().invoke(args=["dev", "synth", "--responses", "3000", "--seed", "8"])
+    assert more.exit_code == 0, more.output
     worker = start_worker()
     job_url = start_export(admin)
     wait_for("the job to run", lambda: state_of(admin, job_url) != "queued", worker)
