@@ -17,6 +17,8 @@ from typing import Any
 import click
 from flask import Flask
 from flask.cli import ScriptInfo
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import ExceptionContext
 
 # Name on the command line → "module:attribute" of its click group or command.
 COMMANDS = {
@@ -81,6 +83,25 @@ class MigrationCommands(Deferred):
         if "migrate" not in app.extensions:
             # Batch mode: SQLite alters a table by copying it (Base names the constraints).
             Migrate(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+
+
+# A table missing: SQLite's and PostgreSQL's (SQLSTATE 42P01) words for it.
+NO_TABLE = ("no such table", "UndefinedTable", "42P01")
+NOT_UPGRADED = (
+    "the database has none of Pathways' tables yet (or not all of them): "
+    "run `flask --app wsgi db upgrade` first"
+)
+
+
+@event.listens_for(Engine, "handle_error")
+def _not_upgraded(context: ExceptionContext) -> None:
+    """A command run on a database never upgraded says so in a sentence, not a traceback.
+    Only on the command line: a page's error handler answers for itself."""
+    if click.get_current_context(silent=True) is None:
+        return
+    error = context.original_exception
+    if any(word in f"{type(error).__name__} {error}" for word in NO_TABLE):
+        raise click.ClickException(NOT_UPGRADED) from error
 
 
 def register(app: Flask) -> None:

@@ -99,3 +99,21 @@ def test_a_failing_command_still_says_why(env):
     missing = _flask(env, "surveys", "validate", "/nonexistent/nope.yaml")
     assert missing.returncode == 1
     assert "no such file" in missing.stderr
+
+
+def test_a_command_on_a_database_never_upgraded_says_what_to_run(tmp_path):
+    """An operator who forgot `db upgrade` reads one sentence, not a traceback."""
+    fresh = dict(os.environ)
+    fresh.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'never-upgraded.db'}",
+        SECRET_KEY="commands-test-secret-key-0123456789",
+    )
+    for args in (["surveys", "list"], ["followups", "send", "--dry-run"]):
+        ran = _flask(fresh, *args)
+        assert ran.returncode == 1
+        assert "Traceback" not in ran.stderr
+        assert "run `flask --app wsgi db upgrade` first" in ran.stderr
+    # Once upgraded, the same command runs.
+    assert _flask(fresh, "db", "upgrade").returncode == 0
+    listed = _flask(fresh, "surveys", "list")
+    assert listed.returncode == 0 and "no surveys loaded" in listed.stdout
