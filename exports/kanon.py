@@ -299,8 +299,9 @@ def best_node(
     # least-loss one. It stops where the bound's loss is reached (nothing cheaper is left)
     # or after MAX_NODES nodes, keeping the bound: with many columns the lattice has
     # millions of nodes below it. The walk's order is listed first (`walk_order`); the
-    # nodes under one that failed are known to fail without counting, and most of the walk
-    # lies under the bound's failing neighbours.
+    # nodes under one that failed are known to fail without counting, and stretches of the
+    # walk are settled by their joins (`Statuses.first_qualifying`): with many columns the
+    # first MAX_NODES nodes seldom hold a qualifying one.
     walk = walk_order(rows, loss(bound), MAX_NODES, loss)
     chosen = statuses.first_qualifying(walk) or bound
     small = _class_sizes(levels_of(chosen), qis, codes, distinct, weights) < k

@@ -64,6 +64,9 @@ DIRECT_COUNT = 8
 # more than KEPT_BYTES (at a million responses a node's classes are most of the rows).
 KEPT_CLASSES = 16
 KEPT_BYTES = 64 * 2**20
+# Stretches of the walk at most this long are asked node by node rather than by their join
+# (a join that qualifies settles nothing, and a short stretch is cheap to walk).
+JOINED_FEWEST = 8
 
 
 def compact(codes: np.ndarray, cardinality: int) -> np.ndarray:
@@ -307,13 +310,39 @@ class Statuses:
         return fits
 
     def first_qualifying(self, nodes: list[Node]) -> Node | None:
+        """The first of `nodes` that qualifies, as asking `qualifies` of each in turn
+        would find it.
+
+        With nesting levels, a stretch of the list is first settled as a whole: its join
+        (each column at the highest level any of its nodes has) lies above every node of
+        the stretch, so when the join fails they all fail, for one count. Only a stretch
+        whose join qualifies is split in two, the first half searched first. With twenty
+        quasi-identifiers the walk's first 5,000 nodes often hold no qualifying node at
+        all, and a dozen joins settle what was a thousand counts of nearly every row."""
+        if not nodes:
+            return None
+        points = np.asarray(nodes, dtype=np.int64)
+        if not self.monotone:
+            return self._first_in_turn(nodes, points)
+        return self._first_by_joins(nodes, points)
+
+    def _first_by_joins(self, nodes: list[Node], points: np.ndarray) -> Node | None:
+        if len(nodes) <= JOINED_FEWEST:
+            return self._first_in_turn(nodes, points)
+        join: Node = tuple(points.max(axis=0).tolist())
+        if not self.qualifies(join):
+            self.stats.inferred += len(nodes)
+            return None
+        half = len(nodes) // 2
+        return self._first_by_joins(nodes[:half], points[:half]) or self._first_by_joins(
+            nodes[half:], points[half:]
+        )
+
+    def _first_in_turn(self, nodes: list[Node], points: np.ndarray) -> Node | None:
         """The first of `nodes` that qualifies, asking of each in turn as `qualifies`
         would (the same nodes counted, the same inferred), but inferring in one step over
         all of them: from the nodes counted so far at the start, then from each node
         counted that fails."""
-        if not nodes:
-            return None
-        points = np.asarray(nodes, dtype=np.int64)
         status = self._known_all(points)
         position = 0
         while True:

@@ -61,6 +61,39 @@ def test_every_answer_is_what_counting_the_rows_says(seed, rows, width, nest, de
         assert statuses.stats.counted == counted
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+    rows=st.integers(min_value=1, max_value=60),
+    width=st.integers(min_value=1, max_value=5),
+    nest=st.booleans(),
+    k=st.integers(min_value=2, max_value=6),
+    allowed=st.sampled_from([0.0, 2.0, 10.0]),
+    asked=st.integers(min_value=0, max_value=120),
+)
+def test_the_first_qualifying_node_is_the_first_counting_finds(
+    seed, rows, width, nest, k, allowed, asked
+):
+    """Settling stretches of the walk by their joins finds the node that counting each
+    node in turn finds, and counts no node twice."""
+    rng = np.random.default_rng(seed)
+    codes = [column_levels(rng, rows, nest) for _ in range(width)]
+    weights = rng.integers(1, 4, size=rows).astype(np.float64)
+    # Nodes roughly from the bottom up, as the walk lists them, with repeats.
+    nodes = sorted(
+        (tuple(int(rng.integers(0, len(levels))) for levels in codes) for _ in range(asked)),
+        key=sum,
+    )
+    expected = next(
+        (node for node in nodes if counted_by_hand(codes, weights, node, k, allowed)), None
+    )
+    statuses = Statuses(codes, weights, k, allowed)
+    assert statuses.first_qualifying(nodes) == expected
+    if nest:  # without nesting nothing is known of one node from another
+        lattice = int(np.prod([len(levels) for levels in codes]))
+        assert statuses.stats.counted <= lattice
+
+
 def test_levels_that_split_what_they_should_merge_do_not_nest():
     assert nested([np.array([0, 1, 2]), np.array([0, 0, 1]), np.array([0, 0, 0])])
     # rows 0 and 1 share a code below, not above: a hierarchy mapping an unchanged code
