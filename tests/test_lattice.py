@@ -70,20 +70,19 @@ def test_every_answer_is_what_counting_the_rows_says(seed, rows, width, nest, de
     k=st.integers(min_value=2, max_value=6),
     allowed=st.sampled_from([0.0, 2.0, 10.0]),
     asked=st.integers(min_value=0, max_value=120),
+    repeats=st.integers(min_value=1, max_value=12),
 )
 def test_the_first_qualifying_node_is_the_first_counting_finds(
-    seed, rows, width, nest, k, allowed, asked
+    seed, rows, width, nest, k, allowed, asked, repeats
 ):
     """Settling stretches of the walk by their joins finds the node that counting each
     node in turn finds, and counts no node twice."""
     rng = np.random.default_rng(seed)
     codes = [column_levels(rng, rows, nest) for _ in range(width)]
     weights = rng.integers(1, 4, size=rows).astype(np.float64)
-    # Nodes roughly from the bottom up, as the walk lists them, with repeats.
-    nodes = sorted(
-        (tuple(int(rng.integers(0, len(levels))) for levels in codes) for _ in range(asked)),
-        key=sum,
-    )
+    # Nodes roughly from the bottom up, as the walk lists them; some asked many times.
+    drawn = [tuple(int(rng.integers(0, len(levels))) for levels in codes) for _ in range(asked)]
+    nodes = sorted(drawn + drawn[:1] * repeats, key=sum)
     expected = next(
         (node for node in nodes if counted_by_hand(codes, weights, node, k, allowed)), None
     )
