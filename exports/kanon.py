@@ -302,7 +302,7 @@ def best_node(
     # nodes under one that failed are known to fail without counting, and stretches of the
     # walk are settled by their joins (`Statuses.first_qualifying`): with many columns the
     # first MAX_NODES nodes seldom hold a qualifying one.
-    walk = walk_order(rows, loss(bound), MAX_NODES, loss)
+    walk = walk_order(rows, loss(bound), MAX_NODES)
     chosen = statuses.first_qualifying(walk) or bound
     small = _class_sizes(levels_of(chosen), qis, codes, distinct, weights) < k
     return levels_of(chosen), small[combo_of_person], statuses.stats

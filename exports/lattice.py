@@ -16,7 +16,7 @@ node is counted from the rows, as the search always did.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -182,14 +182,9 @@ class Classes:
         return Classes(None, np.bincount(dense, weights=self.sizes), (self, maps, dense))
 
 
-def walk_order(
-    terms: Sequence[Sequence[float]],
-    below: float,
-    limit: int,
-    loss: Callable[[Node], float],
-) -> list[Node]:
+def walk_order(terms: Sequence[Sequence[float]], below: float, limit: int) -> list[Node]:
     """The nodes a best-first walk up from the bottom node reaches first, in its order: those
-    whose loss (`loss`, the sum of terms[j][node[j]] added in column order) is under
+    whose loss (the sum of terms[j][node[j]] added in column order) is under
     `below`, cheapest first, ties by height and then by the node itself (the order of the
     walk's heap, since loss never falls along the lattice), at most `limit` of them.
 
@@ -214,8 +209,13 @@ def walk_order(
         if len(losses) > limit:
             kept = _first_prefixes(nodes, losses, heights, limit, margin)
             nodes, losses, heights = nodes[kept], losses[kept], heights[kept]
-    found = [(loss(node), sum(node), node) for node in map(tuple, nodes.tolist())]
-    return [node for cost, _, node in sorted(found) if cost < below][:limit]
+    # The sums were added column by column in the order `loss` adds them, so they are
+    # its very floats; sorted in arrays rather than recomputed node by node (a third of a
+    # second a search).
+    under = losses < below
+    nodes, losses, heights = nodes[under], losses[under], heights[under]
+    order = np.lexsort([*nodes.T[::-1], heights, losses])[:limit]
+    return list(map(tuple, nodes[order].tolist()))
 
 
 def _first_prefixes(

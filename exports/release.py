@@ -28,8 +28,10 @@ Written = tuple[frozenset[str], pd.Series]
 def first_rows(data: pd.DataFrame) -> np.ndarray:
     """Which row is each person's first: their earliest submitted answers (the intake,
     where there is one)."""
-    person = pd.factorize(data["_person"].astype(object))[0]
-    at = data["_submitted_at"].to_numpy()
+    # Factorised as stored (Arrow text), and the times as numbers: a Python string and a
+    # Timestamp per row were most of the time (4 s at a million rows).
+    person = pd.factorize(data["_person"])[0]
+    at = pd.to_datetime(data["_submitted_at"], utc=True).to_numpy(dtype="datetime64[us]")
     order = np.lexsort((np.arange(len(data)), at, person))
     first = np.zeros(len(data), dtype=bool)
     starts = np.ones(len(order), dtype=bool)

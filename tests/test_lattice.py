@@ -136,8 +136,4 @@ def walked_by_heap(terms, below: float, limit: int) -> list[tuple]:
 )
 def test_the_walk_order_is_the_heap_walks(columns, limit, below):
     terms = [[0.0, *np.cumsum(steps).tolist()] for steps in columns]
-
-    def loss(node):
-        return sum(row[level] for row, level in zip(terms, node, strict=True))
-
-    assert walk_order(terms, below, limit, loss) == walked_by_heap(terms, below, limit)
+    assert walk_order(terms, below, limit) == walked_by_heap(terms, below, limit)
