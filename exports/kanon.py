@@ -30,7 +30,7 @@ import pandas as pd
 from . import refusals
 from .columns import SUPPRESSED
 from .definitions import HierarchyLevel
-from .lattice import SearchStats, Statuses, compact, walk_order
+from .lattice import SearchStats, Statuses, class_keys, compact, walk_order
 
 MISSING = "missing"
 # The most lattice nodes the exact best-first search looks at before it settles for the
@@ -154,24 +154,41 @@ Codes = dict[tuple[str, int], np.ndarray]
 Distinct = dict[tuple[str, int], int]
 
 
-def _encodings(people: pd.DataFrame, qis: list[QuasiIdentifier]) -> tuple[Codes, Distinct]:
-    """Integer codes of every distinct row at every level, and how many distinct values.
+def _combinations(
+    people: pd.DataFrame, qis: list[QuasiIdentifier]
+) -> tuple[np.ndarray, np.ndarray, Codes, Distinct]:
+    """The distinct combinations of values: each person's (numbered as first seen), the
+    people holding each, and the integer codes of every combination at every level with
+    how many distinct values each level has.
 
-    Codes number values in the order they first appear among the rows, as pd.factorize
-    over the rows would: each column's distinct values are listed in that order once and
-    generalised level by level, never row by row."""
+    Each column's values are listed once (numbered as first seen) and generalised level
+    by level, never person by person; the combinations are found from those integers, not
+    by grouping the texts again."""
+    positions, values = [], []
+    for qi in qis:
+        position, distinct_values = pd.factorize(
+            people[qi.name].to_numpy(dtype=object), use_na_sentinel=False
+        )
+        positions.append(position)
+        values.append(distinct_values)
+    key = class_keys(positions, [len(v) for v in values], len(people))[0]
+    combination = pd.factorize(key)[0]
+    weights = np.bincount(combination).astype(np.float64)
+    # Each combination's first person, without sorting: the last write of a position wins.
+    first = np.empty(len(weights), dtype=np.int64)
+    first[combination[::-1]] = np.arange(len(combination) - 1, -1, -1)
     codes: Codes = {}
     distinct: Distinct = {}
-    for qi in qis:
-        position, values = pd.factorize(people[qi.name].to_numpy(dtype=object))
+    for qi, position, distinct_values in zip(qis, positions, values, strict=True):
+        of_combination = position[first]
         for level in range(qi.top + 1):
-            general = [qi.generalise(value, level) for value in values]
+            general = [qi.generalise(value, level) for value in distinct_values]
             encoded, uniques = pd.factorize(np.asarray(general, dtype=object))
             # A byte a row for most columns: at a million responses, int64 codes of every
             # level were a third of a gigabyte.
-            codes[qi.name, level] = compact(encoded, len(uniques))[position]
+            codes[qi.name, level] = compact(encoded, len(uniques))[of_combination]
             distinct[qi.name, level] = len(uniques)
-    return codes, distinct
+    return combination, weights, codes, distinct
 
 
 def _class_sizes(
@@ -182,16 +199,9 @@ def _class_sizes(
     weights: np.ndarray,
 ) -> np.ndarray:
     """Size (people) of the class each distinct row falls in under this node."""
-    key = np.zeros(len(weights), dtype=np.int64)
-    radix = 1
-    for qi, level in zip(qis, node, strict=True):
-        cardinality = distinct[qi.name, level]
-        if radix * cardinality > 2**62:  # re-number densely before the key overflows
-            key = pd.factorize(key)[0].astype(np.int64)
-            radix = int(key.max()) + 1
-        key += codes[qi.name, level].astype(np.int64, copy=False) * radix
-        radix *= cardinality
-    dense = pd.factorize(key)[0]
+    columns = [codes[qi.name, level] for qi, level in zip(qis, node, strict=True)]
+    cardinalities = [distinct[qi.name, level] for qi, level in zip(qis, node, strict=True)]
+    dense = pd.factorize(class_keys(columns, cardinalities, len(weights))[0])[0]
     totals = np.bincount(dense, weights=weights)
     return totals[dense]
 
@@ -233,11 +243,7 @@ def best_node(
     coarsest level their purpose accepts."""
     if not qis or not len(people):
         return tuple(0 for _ in qis), np.zeros(len(people), dtype=bool), SearchStats()
-    grouped = people.groupby([qi.name for qi in qis], sort=False)
-    combo_of_person = grouped.ngroup().to_numpy()
-    combos = grouped.size().reset_index()
-    weights = combos[0].to_numpy(dtype=np.float64)
-    codes, distinct = _encodings(combos, qis)
+    combo_of_person, weights, codes, distinct = _combinations(people, qis)
 
     entropy = {
         key: _entropy(np.bincount(encoded, weights=weights)) for key, encoded in codes.items()

@@ -75,7 +75,7 @@ def compact(codes: np.ndarray, cardinality: int) -> np.ndarray:
     return codes.astype(np.min_scalar_type(max(cardinality - 1, 0)), copy=False)
 
 
-def _class_keys(
+def class_keys(
     columns: Sequence[np.ndarray], cardinalities: Sequence[int], rows: int
 ) -> tuple[np.ndarray, int]:
     """Each row's codes as one integer (the first column the lowest digit), and how many
@@ -169,7 +169,7 @@ class Classes:
         if space <= DIRECT_COUNT * (len(self.sizes) + 1):
             # Few possible classes: count them by their key directly, and read each
             # present class's codes back from its key (every row holds a person).
-            key, _ = _class_keys(columns, cardinalities, len(self.sizes))
+            key, _ = class_keys(columns, cardinalities, len(self.sizes))
             counts = np.bincount(key, weights=self.sizes, minlength=space)
             present = np.flatnonzero(counts)
             codes, radix = [], 1
@@ -177,7 +177,7 @@ class Classes:
                 codes.append(compact(present // radix % cardinality, cardinality))
                 radix *= cardinality
             return Classes(codes, counts[present])
-        key, _ = _class_keys(columns, cardinalities, len(self.sizes))
+        key, _ = class_keys(columns, cardinalities, len(self.sizes))
         dense, _ = pd.factorize(key)
         return Classes(None, np.bincount(dense, weights=self.sizes), (self, maps, dense))
 
