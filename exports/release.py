@@ -69,24 +69,38 @@ def write(
 def _write_single(
     data: pd.DataFrame, column: Column, qi: QuasiIdentifier, levels: np.ndarray, first: np.ndarray
 ) -> None:
-    values = data[column.name].astype(object).to_numpy()
-    out = np.full(len(values), None, dtype=object)
+    # Worked on integer codes: each distinct value is generalised once per level, and the
+    # rows only pick theirs (a Python lookup per row and level was 5 s at a million).
+    position, values = pd.factorize(data[column.name])  # -1 where not answered
+    texts = [str(value) for value in values]
+    outputs: dict[str, int] = {}  # each written value, numbered as first met
+    out = np.full(len(position), -1, dtype=np.int64)
     labels: dict[str, str] = dict(column.codes or {})
     for level in np.unique(levels):
         rows = levels == level
         if level == qi.top:
-            out[rows & first] = SUPPRESSED
+            out[rows & first] = outputs.setdefault(SUPPRESSED, len(outputs))
             continue
-        present = pd.notna(values) & rows
-        mapping = {v: qi.code_at(str(v), int(level)) for v in pd.unique(values[present])}
-        out[present] = [mapping[v] for v in values[present]]
+        written = np.asarray(
+            [outputs.setdefault(qi.code_at(text, int(level)), len(outputs)) for text in texts]
+            + [-1],
+            dtype=np.int64,
+        )
+        out[rows] = written[position[rows]]  # position -1 picks the trailing -1
         labels.update(qi.labels[level] if level < len(qi.labels) else {})
-    data[column.name] = pd.Categorical(out)
+    # A categorical of the values written, in sorted order, as pd.Categorical makes it.
+    names = np.asarray(list(outputs), dtype=object)
+    used = np.unique(out[out >= 0])
+    order = sorted(range(len(used)), key=lambda i: names[used[i]])
+    renumber = np.full(len(names) + 1, -1, dtype=np.int64)
+    renumber[used[order]] = np.arange(len(used))
+    categories = [names[used[i]] for i in order]
+    data[column.name] = pd.Categorical.from_codes(renumber[out], categories=pd.Index(categories))
     # In the code list's order, then its hierarchy's: age bands stay in age order.
     known = [*labels, *(code for level in qi.maps[1:] for code in level.values())]
     rank = {code: i for i, code in reversed(list(enumerate(known)))}
     present = sorted(
-        (str(v) for v in pd.unique(out[pd.notna(out)]) if v != SUPPRESSED),
+        (code for code in categories if code != SUPPRESSED),
         key=lambda code: (rank.get(code, len(rank)), code),
     )
     column.codes = {code: labels.get(code, code) for code in present}
