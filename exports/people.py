@@ -29,43 +29,48 @@ def people_table(
     adds nothing to what a reader of the file can tell people apart by."""
     # People and waves as integers: sorting and grouping numbers is what keeps this fast.
     person, people = pd.factorize(data["_person"].astype(object))
-    wave, _ = pd.factorize(data["_wave"].astype(object), sort=True)
+    wave, _ = pd.factorize(data["_wave"], sort=True)
     per_person = {}
     for qi in qis:
-        values = _answer_values(data, columns, qi).to_numpy(dtype=object)
-        rows = np.flatnonzero(values != kanon.MISSING)
-        value_order = pd.factorize(values[rows], sort=True)[0]
-        rows = rows[np.lexsort((value_order, wave[rows], person[rows]))]
-        values, owners = values[rows], person[rows]
+        code, texts = _answer_codes(data, columns, qi)
+        # Answered, and not with the very text that stands for no answer.
+        known = np.append(texts != kanon.MISSING, False)  # code -1 picks the last
+        rows = np.flatnonzero(known[code])
+        owners = person[rows]
         joined = np.full(len(people), kanon.MISSING, dtype=object)
-        # Most people answer a question in one wave only: join just the others' parts.
+        # Most people answer a question in one wave only: theirs is their one answer, and
+        # only the others' answers are sorted and joined.
         once = np.bincount(owners, minlength=len(people))[owners] == 1
-        joined[owners[once]] = values[once]
+        joined[owners[once]] = texts[code[rows[once]]]
         if not once.all():
-            several = (
-                pd.Series(values[~once])
-                .groupby(owners[~once], sort=False)
+            several = rows[~once]
+            # In wave order, and alike answers of one wave in the order of their texts.
+            rank = np.empty(len(texts), dtype=np.int64)
+            rank[np.argsort(texts, kind="stable")] = np.arange(len(texts))
+            several = several[np.lexsort((rank[code[several]], wave[several], person[several]))]
+            parts = (
+                pd.Series(texts[code[several]])
+                .groupby(person[several], sort=False)
                 .agg(kanon.WAVE_SEPARATOR.join)
             )
             # Equal texts shared: most people who answered in several waves answered alike.
-            position, distinct = pd.factorize(several.to_numpy(dtype=object))
-            joined[several.index.to_numpy()] = np.asarray(distinct, dtype=object)[position]
+            position, distinct = pd.factorize(parts.to_numpy(dtype=object))
+            joined[parts.index.to_numpy()] = np.asarray(distinct, dtype=object)[position]
         per_person[qi.name] = joined
     # Python strings, as the search reads them: pandas would make them Arrow text, and
     # every read of a column as strings would then build each person's string anew.
     return pd.DataFrame(per_person, index=pd.Index(people, name="person"), dtype=object)
 
 
-def _answer_values(
+def _answer_codes(
     data: pd.DataFrame, columns: list[Column], qi: kanon.QuasiIdentifier
-) -> pd.Series:
-    """Each row's answer to a quasi-identifier as one string ('missing' when none): Python
-    strings, one per distinct answer, shared by the rows that gave it (as Arrow text, each
-    read would make a string per row)."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's answer to a quasi-identifier as a number (-1 when none), and the text of
+    each number: Python strings, one per distinct answer (as Arrow text, each read would
+    make a string per row)."""
     if not qi.multi:
         position, present = pd.factorize(data[qi.name])  # -1 where not answered
-        names = np.asarray([str(value) for value in present] + [kanon.MISSING], dtype=object)
-        return pd.Series(names[position], index=data.index, dtype=object)
+        return position, np.asarray([str(value) for value in present], dtype=object)
     code_columns = [c.name for c in columns if c.question == qi.name and c.type == "integer"]
     codes = [name.split("__", 1)[1] for name in code_columns]
     block = data[code_columns].fillna(0).to_numpy(dtype=np.int8)
@@ -93,7 +98,7 @@ def _answer_values(
         ],
         dtype=object,
     )
-    return pd.Series(np.where(answered, texts[pair], kanon.MISSING), index=data.index, dtype=object)
+    return np.where(answered, pair, -1), texts
 
 
 def _row_ids(packed: np.ndarray) -> np.ndarray:
