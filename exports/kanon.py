@@ -191,6 +191,18 @@ def _combinations(
     return combination, weights, codes, distinct
 
 
+def row_classes(frame: pd.DataFrame) -> np.ndarray:
+    """Each row's class: equal rows share a number, numbered as first seen (as pandas'
+    `groupby(sort=False).ngroup()` numbers them, without grouping the texts: each column
+    is numbered once and the rows are told apart by those integers)."""
+    positions, cardinalities = [], []
+    for name in frame.columns:
+        position, uniques = pd.factorize(frame[name].to_numpy(dtype=object), use_na_sentinel=False)
+        positions.append(position)
+        cardinalities.append(len(uniques))
+    return np.asarray(pd.factorize(class_keys(positions, cardinalities, len(frame))[0])[0])
+
+
 def _class_sizes(
     node: Node,
     qis: Sequence[QuasiIdentifier],
@@ -318,9 +330,9 @@ def _person_class_sizes(people: pd.DataFrame, qis: list[QuasiIdentifier], node: 
     """Each person's class size under a node."""
     if not qis:
         return np.full(len(people), len(people))
-    keys = released(people, qis, np.tile(np.asarray(node), (len(people), 1)))
-    sizes = keys.groupby(list(keys.columns), sort=False)[keys.columns[0]].transform("size")
-    return sizes.to_numpy()
+    classes = row_classes(released(people, qis, np.tile(np.asarray(node), (len(people), 1))))
+    sizes: np.ndarray = np.bincount(classes)[classes]
+    return sizes
 
 
 class RecodingPass(TypedDict):
@@ -443,8 +455,7 @@ def hide_among_k(
     need = k - int(suppressed.sum())
     if not suppressed.any() or need <= 0:
         return levels
-    keys = released(people, qis, levels)
-    classes = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
+    classes = row_classes(released(people, qis, levels))
     sizes = np.bincount(classes)
     candidates = pd.DataFrame({"person": np.arange(len(people)), "cls": classes})[~suppressed]
     spare = np.maximum(sizes - k, 0)

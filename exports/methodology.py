@@ -108,9 +108,14 @@ def information_kept(
     the purpose's weights."""
     kept = {}
     for qi in qis:
-        before, after = people[qi.name].astype(str), released[qi.name].astype(str)
+        # Values as numbers, the pair of them as one: joining the texts of every person
+        # was 300 MB and seconds at a million responses.
+        before, n_before = _numbered(people[qi.name])
+        after, n_after = _numbered(released[qi.name])
         h_before = _entropy_of(before)
-        mutual = h_before + _entropy_of(after) - _entropy_of(before + "\x1d" + after)
+        both = (before >= 0) & (after >= 0)
+        pairs = np.where(both, pd.factorize(before * n_after + after)[0], -1)
+        mutual = h_before + _entropy_of(after) - _entropy_of(pairs)
         kept[qi.name] = round(max(mutual, 0.0) / h_before, 4) if h_before else 1.0
     total = sum(qi.weight for qi in qis)
     kept["weighted"] = (
@@ -119,7 +124,16 @@ def information_kept(
     return kept
 
 
-def _entropy_of(values: pd.Series) -> float:
-    counts = values.value_counts().to_numpy(dtype=np.float64)
+def _numbered(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Each value's number (equal values alike, -1 where missing), and how many there are."""
+    numbers, uniques = pd.factorize(values.to_numpy(dtype=object))
+    return numbers.astype(np.int64), len(uniques)
+
+
+def _entropy_of(numbers: np.ndarray) -> float:
+    """Shannon entropy of the values numbered (missing ones left out)."""
+    # Largest first, as value_counts lists them: the same sum, float for float.
+    counts = -np.sort(-np.bincount(numbers[numbers >= 0]).astype(np.float64))
+    counts = counts[counts > 0]
     p = counts / counts.sum() if counts.sum() else counts
     return float(-(p[p > 0] * np.log2(p[p > 0])).sum())

@@ -122,9 +122,7 @@ def classes_as_written(
     written = [qi for qi in qis if any(c.question == qi.name for c in columns)]
     shown = people_table(data, columns, written)
     return pd.Series(
-        shown.groupby(list(shown.columns), sort=False).ngroup().to_numpy()
-        if written
-        else np.zeros(len(shown), dtype=np.int64),
+        kanon.row_classes(shown) if written else np.zeros(len(shown), dtype=np.int64),
         index=shown.index,
     )
 
