@@ -186,3 +186,19 @@ def test_an_xlsx_file_without_a_data_sheet_is_an_error():
     openpyxl.Workbook().save(buffer)
     with pytest.raises(ValueError, match='sheet "data"'):
         count(buffer.getvalue(), "xlsx", QI)
+
+
+def test_csv_cells_are_read_as_written_whatever_their_quoting():
+    """The csv reader (not the writer's library) takes quoted line ends and quotes, empty
+    cells and rows short or long of the header as a spreadsheet would."""
+    data = (
+        b'pid,age_range,more\r\n"a","line one\r\nline two","say ""hi"""\r\n'
+        b'"b",""\r\n"c",,25-29\r\n"d","30-34","x","extra"\r\n'
+    )
+    frame = read_data(data, "csv", ["pid", "age_range", "more"])
+    assert frame.to_dict("records") == [
+        {"pid": "a", "age_range": "line one\r\nline two", "more": 'say "hi"'},
+        {"pid": "b", "age_range": "", "more": ""},
+        {"pid": "c", "age_range": "", "more": "25-29"},
+        {"pid": "d", "age_range": "30-34", "more": "x"},
+    ]
