@@ -379,7 +379,10 @@ def _stata_labels(data: bytes, columns: Sequence[str]) -> dict[str, np.ndarray]:
 def _as_text(values: Any) -> np.ndarray:
     """Render a column as text, once per distinct value rather than once per cell."""
     codes, uniques = pd.factorize(pd.Series(values, dtype=object))
-    texts = np.array([_text(value) for value in uniques] + [""], dtype=object)
+    if pd.api.types.infer_dtype(uniques, skipna=False) == "string":
+        texts = np.append(np.asarray(uniques, dtype=object), "")  # text already (a csv's)
+    else:
+        texts = np.array([_text(value) for value in uniques] + [""], dtype=object)
     return texts[codes]  # a missing cell has code -1, which picks the trailing ""
 
 
