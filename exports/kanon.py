@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from operator import getitem
+from functools import reduce
+from operator import add, getitem
 from typing import TypedDict
 
 import numpy as np
@@ -295,7 +296,9 @@ def best_node(
     rows = [row if j in informative else [0.0] * len(steps[j]) for j, row in enumerate(terms)]
 
     def loss(node: Node) -> float:
-        return sum(map(getitem, rows, node))
+        # Added one term after another from 0.0, as `walk_order` adds them in arrays: the
+        # same floats (Python 3.12's sum() would compensate, and ties could order apart).
+        return reduce(add, map(getitem, rows, node), 0.0)
 
     # An upper bound first: from the top node (everyone alike), lower one column at a time,
     # always the one that keeps most information, while the node still qualifies. The

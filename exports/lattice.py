@@ -29,14 +29,22 @@ Node = tuple[int, ...]
 @dataclass
 class SearchStats:
     """What a search cost: nodes whose classes were counted, and nodes whose answer
-    followed from those already counted without counting."""
+    followed from those already counted without counting. Of the nodes counted, `joins`
+    were not asked about: they were counted to settle many of those asked at once (so the
+    search asked about counted - joins + inferred nodes)."""
 
     counted: int = 0
     inferred: int = 0
+    joins: int = 0
+
+    @property
+    def asked(self) -> int:
+        return self.counted - self.joins + self.inferred
 
     def add(self, other: SearchStats) -> None:
         self.counted += other.counted
         self.inferred += other.inferred
+        self.joins += other.joins
 
 
 def nested(codes: Sequence[np.ndarray]) -> bool:
@@ -294,6 +302,10 @@ class Statuses:
         if settled is not None:
             self.stats.inferred += 1
             return settled
+        return self._count(node)
+
+    def _count(self, node: Node) -> bool:
+        """Count the node's classes, and note what that says of the nodes above or below."""
         self.stats.counted += 1
         fits = self.classes(node).people_in_classes_under(self.k) <= self.allowed
         if self.lattice is not None:
@@ -334,7 +346,12 @@ class Statuses:
         nodes left unsettled, which are asked in turn)."""
         if len(points) <= JOINED_FEWEST:
             return
-        if not self.qualifies(tuple(points.max(axis=0).tolist())):
+        join: Node = tuple(points.max(axis=0).tolist())
+        fits = self.known(join)
+        if fits is None:
+            self.stats.joins += 1
+            fits = self._count(join)
+        if not fits:
             return
         spread = np.ptp(points, axis=0)
         if not spread.any():  # one node, asked more than once: its join is itself

@@ -447,12 +447,15 @@ def _read_csv(data: bytes, wanted: list[str] | None) -> Columns:
     # The cells by pandas' C parser (Arrow's writer wrote them; this shares no code with
     # it), which shares equal strings as it reads, where the csv module made one per cell
     # (at a million rows, seconds and over a gigabyte). Nothing is read as missing: an
-    # empty cell, or one past the end of a short row, is the text "".
+    # empty cell, or one past the end of a short row, is the text "", and a blank line is
+    # a row (of no pid, which `count` refuses). Unlike the header's reader it forgives a
+    # stray character after a closing quote; Arrow's writer quotes every text cell.
     frame = pd.read_csv(
         io.BytesIO(data),
         usecols=names,
         dtype=object,
         na_filter=False,
+        skip_blank_lines=False,
         encoding="utf-8",
         engine="c",
     )

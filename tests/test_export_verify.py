@@ -202,3 +202,9 @@ def test_csv_cells_are_read_as_written_whatever_their_quoting():
         {"pid": "c", "age_range": "", "more": "25-29"},
         {"pid": "d", "age_range": "30-34", "more": "x"},
     ]
+
+
+def test_a_blank_line_in_a_csv_is_a_row_without_a_pid():
+    data = b'pid,age_range\r\n"a","18-24"\r\n\r\n"b","25-29"\r\n'
+    with pytest.raises(ValueError, match="no 'pid'"):
+        count(data, "csv", {"age_range": ["age_range"]}, wave=None)
