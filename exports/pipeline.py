@@ -35,6 +35,7 @@ from .methodology import (
 )
 from .people import classes_as_written, people_table, pseudonymise, select_subset
 from .prepare import (
+    DROPPED_CLASSES,
     bin_numbers,
     drop_identifying,
     follow_relevance,
@@ -116,7 +117,9 @@ def load_tables(
     """`load_table`'s table, columns and definitions, and each repeat's entries."""
     # The whole survey, whatever the subset asked for: a subset is a selection of the
     # whole survey's release (see `people.select_subset`).
-    source = load.Source(survey_id, options.with_followups, chunk_size=options.chunk_size)
+    source = load.Source(
+        survey_id, options.with_followups, chunk_size=options.chunk_size, unread=DROPPED_CLASSES
+    )
     loaded = load.read_tables(connection, source, progress)
     if options.income_groups:
         loaded.columns = derived.add_income_group(

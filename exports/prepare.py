@@ -42,7 +42,8 @@ def drop_identifying(data: pd.DataFrame, columns: list[Column]) -> tuple[list[Co
 
 def _without(data: pd.DataFrame, columns: list[Column], names: list[str]) -> list[Column]:
     for name in names:
-        del data[name]
+        if name in data:  # identifying columns are not even read (load.Source.unread)
+            del data[name]
     return [c for c in columns if c.name not in names]
 
 
