@@ -107,10 +107,11 @@ class QuasiIdentifier:
             self.code_at(part, level) for part in value.split(WAVE_SEPARATOR)
         )
 
-    def generalise_all(self, values: pd.Series, level: int) -> np.ndarray:
-        """`generalise` over many values, computed once per distinct value."""
+    def generalise_all(self, values: pd.Series, level: int, prefix: str = "") -> np.ndarray:
+        """`generalise` over many values (each after `prefix`), computed once per distinct
+        value: equal values share one string."""
         position, distinct = pd.factorize(values.to_numpy(dtype=object))
-        general = [self.generalise(value, level) for value in distinct]
+        general = [prefix + self.generalise(value, level) for value in distinct]
         return np.asarray(general, dtype=object)[position]
 
     def code_at(self, value: str, level: int) -> str:
@@ -438,8 +439,12 @@ def released(people: pd.DataFrame, qis: list[QuasiIdentifier], levels: np.ndarra
             if qi.multi and level == qi.top:
                 column[mine] = MISSING  # all its 0/1 cells empty, as when not answered
             else:
-                general = qi.generalise_all(pd.Series(values[mine], dtype=object), int(level))
-                column[mine] = [f"{level}:{v}" for v in general] if qi.multi else general
+                # A multi-select's value names its level, once per distinct value (a
+                # string per person was 100 MB at a million).
+                prefix = f"{level}:" if qi.multi else ""
+                column[mine] = qi.generalise_all(
+                    pd.Series(values[mine], dtype=object), int(level), prefix
+                )
         out[qi.name] = column
     return pd.DataFrame(out, index=people.index, dtype=object)
 
