@@ -31,7 +31,7 @@ import pandas as pd
 from . import refusals
 from .columns import SUPPRESSED
 from .definitions import HierarchyLevel
-from .lattice import SearchStats, Statuses, class_keys, compact, walk_order
+from .lattice import SearchStats, Statuses, class_keys, compact, first_positions, walk_order
 
 MISSING = "missing"
 # The most lattice nodes the exact best-first search looks at before it settles for the
@@ -176,9 +176,7 @@ def _combinations(
     key = class_keys(positions, [len(v) for v in values], len(people))[0]
     combination = pd.factorize(key)[0]
     weights = np.bincount(combination).astype(np.float64)
-    # Each combination's first person, without sorting: the last write of a position wins.
-    first = np.empty(len(weights), dtype=np.int64)
-    first[combination[::-1]] = np.arange(len(combination) - 1, -1, -1)
+    first = first_positions(combination, len(weights))  # each combination's first person
     codes: Codes = {}
     distinct: Distinct = {}
     for qi, position, distinct_values in zip(qis, positions, values, strict=True):

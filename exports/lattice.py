@@ -77,6 +77,15 @@ KEPT_BYTES = 64 * 2**20
 JOINED_FEWEST = 8
 
 
+def first_positions(labels: np.ndarray, count: int) -> np.ndarray:
+    """Where each label 0 .. count - 1 first occurs in `labels` (-1 where it does not),
+    without sorting: of several writes to one place the last wins, so writing the labels
+    backwards leaves each one's first position."""
+    first = np.full(count, -1, dtype=np.int64)
+    first[labels[::-1]] = np.arange(len(labels) - 1, -1, -1)
+    return first
+
+
 def compact(codes: np.ndarray, cardinality: int) -> np.ndarray:
     """Codes (0 to cardinality - 1) in the smallest unsigned integer type that holds them:
     a byte for most columns, where int64 made the search's arrays eight times as large."""
@@ -128,10 +137,7 @@ class Classes:
         if self._columns is None:
             assert self._origin is not None
             below, maps, dense = self._origin
-            # Each class's first row below, without sorting: the last write of a position
-            # wins.
-            first = np.empty(len(self.sizes), dtype=np.int64)
-            first[dense[::-1]] = np.arange(len(dense) - 1, -1, -1)
+            first = first_positions(dense, len(self.sizes))  # each class's first row below
             self._columns = [
                 column[first] if mapping is None else mapping[column[first]]
                 for column, mapping in zip(below.columns, maps, strict=True)

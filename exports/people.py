@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import kanon
 from .columns import Column
+from .lattice import first_positions
 
 PID_LENGTH = 16
 
@@ -87,8 +88,7 @@ def _answer_codes(
     # One text per distinct (columns filled, codes chosen) pair, shared by its rows: a
     # text made per row was a million strings at a million responses.
     pair, _ = pd.factorize(pattern * (int(position.max(initial=0)) + 1) + position)
-    first = np.zeros(int(pair.max(initial=-1)) + 1, dtype=np.int64)
-    first[pair[::-1]] = np.arange(len(pair) - 1, -1, -1)
+    first = first_positions(pair, int(pair.max(initial=-1)) + 1)
     labelled = pattern.max(initial=0) > 0
     texts = np.asarray(
         [

@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import aggregates, coarsen, derived, kanon
 from .definitions import Hierarchies
+from .lattice import first_positions
 
 # The country hierarchy's level that keeps Latin America and Africa apart (docs/exports.md).
 REGION_OF_INTEREST = "region_of_interest"
@@ -87,9 +88,8 @@ def _first_answers(by_person: pd.DataFrame, names: list[str], person: np.ndarray
     """Each person's first row that answered any of the columns `names` (with the
     programme and year), the programme-years as those present."""
     answered = np.flatnonzero(by_person[names].notna().any(axis=1).to_numpy())
-    first = np.full(int(person.max(initial=-1)) + 1, -1, dtype=np.int64)
-    first[person[answered][::-1]] = answered[::-1]  # the last write, the first row, wins
+    first = first_positions(person[answered], int(person.max(initial=-1)) + 1)
     rows = np.zeros(len(by_person), dtype=bool)
-    rows[first[first >= 0]] = True
+    rows[answered[first[first >= 0]]] = True
     people = by_person[[*names, "programme_year"]][rows]
     return people.assign(programme_year=people["programme_year"].cat.remove_unused_categories())
