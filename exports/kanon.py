@@ -173,8 +173,7 @@ def _combinations(
         )
         positions.append(position)
         values.append(distinct_values)
-    key = class_keys(positions, [len(v) for v in values], len(people))[0]
-    combination = pd.factorize(key)[0]
+    combination = _classes(positions, [len(v) for v in values], len(people))
     weights = np.bincount(combination).astype(np.float64)
     first = first_positions(combination, len(weights))  # each combination's first person
     codes: Codes = {}
@@ -200,7 +199,13 @@ def row_classes(frame: pd.DataFrame) -> np.ndarray:
         position, uniques = pd.factorize(frame[name].to_numpy(dtype=object), use_na_sentinel=False)
         positions.append(position)
         cardinalities.append(len(uniques))
-    return np.asarray(pd.factorize(class_keys(positions, cardinalities, len(frame))[0])[0])
+    return _classes(positions, cardinalities, len(frame))
+
+
+def _classes(columns: Sequence[np.ndarray], cardinalities: Sequence[int], rows: int) -> np.ndarray:
+    """Rows with equal codes in every column (columns[j] in range(cardinalities[j])) share
+    a number, numbered as first seen."""
+    return np.asarray(pd.factorize(class_keys(columns, cardinalities, rows)[0])[0])
 
 
 def _class_sizes(
@@ -213,9 +218,9 @@ def _class_sizes(
     """Size (people) of the class each distinct row falls in under this node."""
     columns = [codes[qi.name, level] for qi, level in zip(qis, node, strict=True)]
     cardinalities = [distinct[qi.name, level] for qi, level in zip(qis, node, strict=True)]
-    dense = pd.factorize(class_keys(columns, cardinalities, len(weights))[0])[0]
-    totals = np.bincount(dense, weights=weights)
-    return totals[dense]
+    dense = _classes(columns, cardinalities, len(weights))
+    sizes: np.ndarray = np.bincount(dense, weights=weights)[dense]
+    return sizes
 
 
 def search(

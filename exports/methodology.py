@@ -110,7 +110,7 @@ def information_kept(
     for qi in qis:
         # Values as numbers, the pair of them as one: joining the texts of every person
         # was 300 MB and seconds at a million responses.
-        before, n_before = _numbered(people[qi.name])
+        before, _ = _numbered(people[qi.name])
         after, n_after = _numbered(released[qi.name])
         h_before = _entropy_of(before)
         both = (before >= 0) & (after >= 0)
