@@ -107,13 +107,6 @@ class QuasiIdentifier:
             self.code_at(part, level) for part in value.split(WAVE_SEPARATOR)
         )
 
-    def generalise_all(self, values: pd.Series, level: int, prefix: str = "") -> np.ndarray:
-        """`generalise` over many values (each after `prefix`), computed once per distinct
-        value: equal values share one string."""
-        position, distinct = pd.factorize(values.to_numpy(dtype=object))
-        general = [prefix + self.generalise(value, level) for value in distinct]
-        return np.asarray(general, dtype=object)[position]
-
     def code_at(self, value: str, level: int) -> str:
         """One answer's code (or multi-select code set) at a level below `top`."""
         if level == 0 or value == MISSING:
@@ -168,9 +161,7 @@ def _combinations(
     by grouping the texts again."""
     positions, values = [], []
     for qi in qis:
-        position, distinct_values = pd.factorize(
-            people[qi.name].to_numpy(dtype=object), use_na_sentinel=False
-        )
+        position, distinct_values = numbered(people[qi.name])
         positions.append(position)
         values.append(distinct_values)
     combination = _classes(positions, [len(v) for v in values], len(people))
@@ -196,10 +187,31 @@ def row_classes(frame: pd.DataFrame) -> np.ndarray:
     is numbered once and the rows are told apart by those integers)."""
     positions, cardinalities = [], []
     for name in frame.columns:
-        position, uniques = pd.factorize(frame[name].to_numpy(dtype=object), use_na_sentinel=False)
+        position, uniques = numbered(frame[name])
         positions.append(position)
         cardinalities.append(len(uniques))
     return _classes(positions, cardinalities, len(frame))
+
+
+def numbered(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's number (equal values alike, numbered as first seen) and the distinct
+    values as Python objects: `pd.factorize` of the values as objects, but for a
+    categorical (as the people's table and the released values are held) worked on its
+    integer codes, without an object per row."""
+    if isinstance(values.dtype, pd.CategoricalDtype) and not values.isna().any():
+        position, present = pd.factorize(values.cat.codes.to_numpy())
+        return position, values.cat.categories.to_numpy(dtype=object)[present]
+    position, distinct = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    return position, np.asarray(distinct, dtype=object)
+
+
+def as_categorical(codes: np.ndarray, names: Sequence[str]) -> pd.Categorical:
+    """Values given as codes into `names` (which may repeat a name: its codes merge), held
+    as a categorical of Python strings: a code a row, each string once."""
+    merged, distinct = pd.factorize(np.asarray(names, dtype=object))
+    return pd.Categorical.from_codes(
+        merged[codes], categories=pd.Index(np.asarray(distinct, dtype=object), dtype=object)
+    )
 
 
 def _classes(columns: Sequence[np.ndarray], cardinalities: Sequence[int], rows: int) -> np.ndarray:
@@ -432,24 +444,26 @@ def recode(
 def released(people: pd.DataFrame, qis: list[QuasiIdentifier], levels: np.ndarray) -> pd.DataFrame:
     """Each person's value of each quasi-identifier at their level, as the release shows
     it: the top level is one value for everybody, and a multi-select's value names its
-    level too, since each level writes its own 0/1 columns."""
+    level too, since each level writes its own 0/1 columns. Categoricals: each distinct
+    value is generalised once per level, and people hold a code (a string per person was
+    100 MB at a million)."""
     out = {}
     for j, qi in enumerate(qis):
-        values = people[qi.name].to_numpy(dtype=object)
-        column = np.empty(len(people), dtype=object)
+        position, distinct = numbered(people[qi.name])
+        code = np.empty(len(people), dtype=np.int64)
+        names: list[str] = []
         for level in np.unique(levels[:, j]):
             mine = levels[:, j] == level
             if qi.multi and level == qi.top:
-                column[mine] = MISSING  # all its 0/1 cells empty, as when not answered
+                general = [MISSING]  # all its 0/1 cells empty, as when not answered
+                code[mine] = len(names)
             else:
-                # A multi-select's value names its level, once per distinct value (a
-                # string per person was 100 MB at a million).
                 prefix = f"{level}:" if qi.multi else ""
-                column[mine] = qi.generalise_all(
-                    pd.Series(values[mine], dtype=object), int(level), prefix
-                )
-        out[qi.name] = column
-    return pd.DataFrame(out, index=people.index, dtype=object)
+                general = [prefix + qi.generalise(value, int(level)) for value in distinct]
+                code[mine] = len(names) + position[mine]
+            names.extend(general)
+        out[qi.name] = as_categorical(code, names)
+    return pd.DataFrame(out, index=people.index)
 
 
 def hide_among_k(

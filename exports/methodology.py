@@ -125,7 +125,10 @@ def information_kept(
 
 
 def _numbered(values: pd.Series) -> tuple[np.ndarray, int]:
-    """Each value's number (equal values alike, -1 where missing), and how many there are."""
+    """Each value's number (equal values alike, -1 where missing), and how many there are
+    (a categorical's codes as they are: only equality counts here)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy().astype(np.int64), len(values.cat.categories)
     numbers, uniques = pd.factorize(values.to_numpy(dtype=object))
     return numbers.astype(np.int64), len(uniques)
 

@@ -38,11 +38,14 @@ def people_table(
         known = np.append(texts != kanon.MISSING, False)  # code -1 picks the last
         rows = np.flatnonzero(known[code])
         owners = person[rows]
-        joined = np.full(len(people), kanon.MISSING, dtype=object)
+        # Each person's value as a number into `names`: the answers' texts, "missing",
+        # then the texts of answers joined over several waves.
+        names = [*texts, kanon.MISSING]
+        joined = np.full(len(people), len(texts), dtype=np.int64)
         # Most people answer a question in one wave only: theirs is their one answer, and
         # only the others' answers are sorted and joined.
         once = np.bincount(owners, minlength=len(people))[owners] == 1
-        joined[owners[once]] = texts[code[rows[once]]]
+        joined[owners[once]] = code[rows[once]]
         if not once.all():
             several = rows[~once]
             # In wave order, and alike answers of one wave in the order of their texts.
@@ -54,13 +57,14 @@ def people_table(
                 .groupby(person[several], sort=False)
                 .agg(kanon.WAVE_SEPARATOR.join)
             )
-            # Equal texts shared: most people who answered in several waves answered alike.
             position, distinct = pd.factorize(parts.to_numpy(dtype=object))
-            joined[parts.index.to_numpy()] = np.asarray(distinct, dtype=object)[position]
-        per_person[qi.name] = joined
-    # Python strings, as the search reads them: pandas would make them Arrow text, and
-    # every read of a column as strings would then build each person's string anew.
-    return pd.DataFrame(per_person, index=pd.Index(people, name="person"), dtype=object)
+            joined[parts.index.to_numpy()] = len(names) + position
+            names.extend(distinct)
+        per_person[qi.name] = kanon.as_categorical(joined, names)
+    # Categoricals of Python strings: a code per person, each text once (a column of
+    # strings was 290 MB at a million responses; as Arrow text, every read as strings
+    # would build each person's string anew).
+    return pd.DataFrame(per_person, index=pd.Index(people, name="person"))
 
 
 def _answer_codes(
