@@ -117,9 +117,17 @@ def count(
     qi_columns = [name for names in quasi_identifiers.values() for name in names]
     sensitive_columns = [name for names in sensitive.values() for name in names]
     value_columns = list(dict.fromkeys(qi_columns + sensitive_columns))
+    quasi_identifier_set, sensitive_set = set(qi_columns), set(sensitive_columns)
     counts = [table.count for table in linked if table.count is not None]
     data = _bytes(source)
-    header, frame = _read(data, fmt, [pid, *([wave] if wave else []), *value_columns, *counts])
+    header, column = _columns(data, fmt, [pid, *([wave] if wave else []), *value_columns, *counts])
+    # The rows' pid, wave and counts as a table (a linked table is checked against them);
+    # the value columns are read one at a time, each kept only as its people's codes: the
+    # whole file as text was most of a million-response export's peak.
+    frame = pd.DataFrame(
+        {name: column(name) for name in dict.fromkeys([pid, *([wave] if wave else []), *counts])},
+        dtype=object,
+    )
     if fmt == "dta":
         # A count's integer stands for a code; its value label tells the entries.
         for name, labels in _stata_labels(data, counts).items():
@@ -142,11 +150,14 @@ def count(
         if wave
         else np.zeros_like(person)
     )
-    values = {
-        name: _person_values(frame[name].to_numpy(dtype=object), person, waves, n)
-        for name in value_columns
-    }
-    klass = _combine([values[name] for name in qi_columns], n)
+    klass = np.zeros(n, dtype=np.int64)
+    values: dict[str, np.ndarray] = {}
+    for name in value_columns:
+        coded = _person_codes(column(name), person, waves, n)
+        if name in quasi_identifier_set:
+            klass = _combine([klass, coded], n)
+        if name in sensitive_set:
+            values[name] = coded
     sizes = np.bincount(klass, minlength=1 if n else 0)
     l_values = _l_diversity(klass, values, sensitive)
     rows = {}
@@ -177,7 +188,7 @@ def _l_diversity(
     for question, names in sensitive.items():
         answered = np.zeros(n, dtype=bool)
         for name in names:
-            answered |= values[name] != ""
+            answered |= values[name] >= 0
         if not answered.any():
             continue
         answer = _combine([values[name] for name in names], n)[answered]
@@ -249,7 +260,7 @@ def _check_linked(
         )
         columns = [column for names in table.sensitive.values() for column in names]
         values = {
-            column: _person_values(
+            column: _person_codes(
                 frame[column].to_numpy(dtype=object), owner, own_waves, len(people)
             )
             for column in dict.fromkeys(columns)
@@ -295,6 +306,17 @@ def _header_problem(name: str, header: Sequence[str], declared: Sequence[str]) -
         if part
     )
     return f"the columns of {name} are not those declared ({detail or 'in another order'})"
+
+
+def _person_codes(column: np.ndarray, person: np.ndarray, waves: np.ndarray, n: int) -> np.ndarray:
+    """`_person_values` as numbers: equal values alike, -1 for "" (no value)."""
+    joined = _person_values(column, person, waves, n)
+    codes, uniques = pd.factorize(joined)
+    empty = np.flatnonzero(np.asarray(uniques, dtype=object) == "")
+    codes = codes.astype(np.int32)
+    if len(empty):
+        codes[codes == empty[0]] = -1
+    return codes
 
 
 def _person_values(column: np.ndarray, person: np.ndarray, waves: np.ndarray, n: int) -> np.ndarray:
@@ -348,6 +370,18 @@ def _read(
     source: bytes | IO[bytes], fmt: str, columns: Iterable[str] | None = None
 ) -> tuple[list[str], pd.DataFrame]:
     """`read_data`, and the file's whole header."""
+    header, column = _columns(source, fmt, columns)
+    names = header if columns is None else list(dict.fromkeys(columns))
+    # object, not pandas' str dtype: counting works on numpy arrays of Python strings.
+    frame = pd.DataFrame({name: column(name) for name in names}, columns=names, dtype=object)
+    return header, frame
+
+
+def _columns(
+    source: bytes | IO[bytes], fmt: str, columns: Iterable[str] | None = None
+) -> tuple[list[str], Callable[[str], np.ndarray]]:
+    """The file's whole header, and a function giving one of `columns` (all by default)
+    as text, a column at a time; a column the file lacks is a ValueError naming it."""
     reader = _READERS.get(fmt)
     if reader is None:
         raise ValueError(f"Unknown format {fmt!r}; expected one of {', '.join(FORMATS)}.")
@@ -358,10 +392,7 @@ def _read(
         absent = [name for name in wanted if name not in header]
         if absent:
             raise ValueError(f"Columns not in the {fmt} file: {', '.join(absent)}.")
-    names = header if wanted is None else wanted
-    # object, not pandas' str dtype: counting works on numpy arrays of Python strings.
-    frame = pd.DataFrame({name: _as_text(raw(name)) for name in names}, columns=names, dtype=object)
-    return list(header), frame
+    return list(header), lambda name: _as_text(raw(name))
 
 
 def _bytes(source: bytes | IO[bytes]) -> bytes:
