@@ -180,8 +180,9 @@ def anonymise(
     entries: Mapping[str, repeats.RepeatEntries] | None = None,
 ) -> Anonymised:
     """Every step after loading; `entries` are the repeats' (`load_tables`), each
-    released as a table of its own. Raises kanon.CannotAnonymise when k cannot be met and
-    purposes.PurposeError when the purpose does not fit this export."""
+    released as a table of its own. `data` is used up: rewritten in place, and the
+    columns released moved out of it into the result. Raises kanon.CannotAnonymise when k
+    cannot be met and purposes.PurposeError when the purpose does not fit this export."""
     prepared = prepare(data, columns, definitions, options)
     columns, qis, purpose = prepared.columns, prepared.qis, options.purpose
     kept_entries = [
@@ -212,27 +213,24 @@ def anonymise(
         raise _nobody_apart(left_out)
     release.prune_codes(data, columns)
 
-    in_release = set(data["_person"].astype(object))
-    chosen = people.index.isin(list(in_release))
+    # The people released, as the table holds them (a set of a Python string each was
+    # 70 MB at a million responses).
+    in_release = pd.Index(data["_person"].unique())
+    chosen = people.index.isin(in_release)
     levels, suppressed = levels[chosen], suppressed[chosen]
-    information = information_kept(people[chosen], kanon.released(people[chosen], qis, levels), qis)
+    kept = people[chosen]
+    information = information_kept(kept, kanon.released(kept, qis, levels), qis)
     pids = pseudonymise(data["_person"].astype(str))
     rng = np.random.default_rng(seed)
-    out = _shuffled(
-        {
-            "pid": pids,
-            "wave": data["_wave"].astype("string"),
-            **{c.name: data[c.name] for c in columns},
-        },
-        rng.permutation(len(data)),
-    )
+    order = rng.permutation(len(data))
     repeat_tables = [repeats.release_entries(one, data, pids, rng) for one in kept_entries]
+    out = _shuffled(data, pids, [c.name for c in columns], order)
 
     periods = sorted(str(p) for p in prepared.period.loc[data.index].dropna().unique())
     removed = _questions(removed_columns)
     methodology: Methodology = {
         "k": options.k,
-        "k_achieved": int(classes.loc[list(in_release)].value_counts().min()) if in_release else 0,
+        "k_achieved": int(classes.loc[in_release].value_counts().min()) if len(in_release) else 0,
         "max_suppression": options.max_suppression,
         "purpose": purpose.name if purpose else None,
         "quasi_identifiers": [qi.name for qi in qis if qi.name not in removed],
@@ -247,9 +245,7 @@ def anonymise(
         },
         "records": int(len(out)),
         "people": len(in_release),
-        "records_suppressed": int(
-            data["_person"].astype(object).isin(set(people.index[chosen][suppressed])).sum()
-        ),
+        "records_suppressed": int(data["_person"].isin(kept.index[suppressed]).sum()),
         "people_suppressed": int(suppressed.sum()),
         "suppression": SUPPRESSION,
         "records_removed": 0,
@@ -284,12 +280,16 @@ def anonymise(
     return Anonymised(out, [*_meta_columns(), *columns], methodology, tables, repeat_tables)
 
 
-def _shuffled(columns: dict[str, pd.Series], order: np.ndarray) -> pd.DataFrame:
-    """The columns as one table, rows in `order`: each column copied once (selecting,
-    joining and then shuffling the table copied it three times, the peak of a
-    million-response export)."""
+def _shuffled(
+    data: pd.DataFrame, pids: pd.Series, names: list[str], order: np.ndarray
+) -> pd.DataFrame:
+    """The released table: pid, wave and the columns `names`, rows in `order`. Each column
+    is moved out of `data` as it is copied: selecting, joining and shuffling the table
+    copied it three times beside `data`, the peak of a million-response export."""
+    out = {"pid": pids, "wave": data["_wave"].astype("string")}
+    out.update((name, data.pop(name)) for name in names)
     return pd.DataFrame(
-        {name: series.take(order).reset_index(drop=True) for name, series in columns.items()},
+        {name: out.pop(name).take(order).reset_index(drop=True) for name in list(out)},
         copy=False,
     )
 

@@ -88,7 +88,9 @@ def write_data(
     writer = _WRITERS.get(fmt)
     if writer is None:
         raise ValueError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")
-    frame = typed_frame(data, columns)
+    # Typed slice by slice as it is written (`_chunks`): the whole table typed at once
+    # held every coded column again as text, 170 MB at a million responses.
+    frame = _described(data, columns)
     names = stata_names([c.name for c in columns]) if fmt == "dta" else _same_names(columns)
     with _binary_target(path_or_buffer) as target:
         writer(frame, columns, target)
@@ -101,15 +103,7 @@ def typed_frame(data: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
     A column the list does not describe is an error rather than silently exported: an
     undescribed column is one nobody checked for privacy.
     """
-    names = [c.name for c in columns]
-    described = set(names)
-    extra = [name for name in data.columns if name not in described]
-    missing = [name for name in names if name not in data.columns]
-    if extra or missing:
-        raise ValueError(f"Data and column list disagree: undescribed {extra}, absent {missing}.")
-    if len(described) != len(names):
-        raise ValueError("Column names must be unique.")
-    frame = data[names]
+    frame = _described(data, columns)
     changed = {}
     for column in columns:
         series = frame[column.name]
@@ -118,6 +112,19 @@ def typed_frame(data: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
             changed[column.name] = typed
     # assign() on a shallow copy only materialises the converted columns.
     return frame.assign(**changed) if changed else frame
+
+
+def _described(data: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
+    """`data`'s columns in the list's order; ValueError when they are not those listed."""
+    names = [c.name for c in columns]
+    described = set(names)
+    extra = [name for name in data.columns if name not in described]
+    missing = [name for name in names if name not in data.columns]
+    if extra or missing:
+        raise ValueError(f"Data and column list disagree: undescribed {extra}, absent {missing}.")
+    if len(described) != len(names):
+        raise ValueError("Column names must be unique.")
+    return data[names]
 
 
 def _as_type(series: pd.Series, column_type: str) -> pd.Series:
@@ -167,10 +174,13 @@ def _text_target(target: IO[bytes]) -> Iterator[IO[str]]:
         text.detach()
 
 
-def _chunks(frame: pd.DataFrame, rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
-    """Slices of `frame`; an empty frame still yields one (empty) slice for the header."""
+def _chunks(
+    frame: pd.DataFrame, columns: list[Column], rows: int = CHUNK_ROWS
+) -> Iterator[pd.DataFrame]:
+    """Slices of `frame`, each typed (`typed_frame`); an empty frame still yields one
+    (empty) slice for the header."""
     for start in range(0, max(len(frame), 1), rows):
-        yield frame.iloc[start : start + rows]
+        yield typed_frame(frame.iloc[start : start + rows], columns)
 
 
 def _date_columns(columns: list[Column]) -> list[str]:
@@ -199,7 +209,7 @@ def write_csv(frame: pd.DataFrame, columns: list[Column], target: IO[bytes]) -> 
     options = pa_csv.WriteOptions(eol="\r\n", quoting_header="none")
     schema = arrow_schema(columns)
     with pa_csv.CSVWriter(target, schema, write_options=options) as writer:
-        for chunk in _chunks(frame):
+        for chunk in _chunks(frame, columns):
             table = pa.Table.from_pandas(
                 neutralise_frame(chunk), schema=schema, preserve_index=False
             )
@@ -214,7 +224,7 @@ def write_json(frame: pd.DataFrame, columns: list[Column], target: IO[bytes]) ->
     with _text_target(target) as text:
         text.write("[")
         first = True
-        for chunk in _chunks(frame):
+        for chunk in _chunks(frame, columns):
             records = _dates_as_text(chunk, columns).to_json(
                 orient="records", force_ascii=False, double_precision=15
             )
@@ -236,7 +246,7 @@ def write_parquet(frame: pd.DataFrame, columns: list[Column], target: IO[bytes])
     schema = arrow_schema(columns)
     writer: pq.ParquetWriter | None = None
     try:
-        for chunk in _chunks(frame):
+        for chunk in _chunks(frame, columns):
             table = pa.Table.from_pandas(chunk, schema=schema, preserve_index=False)
             if writer is None:
                 writer = pq.ParquetWriter(target, table.schema)
@@ -287,7 +297,7 @@ def write_xlsx(frame: pd.DataFrame, columns: list[Column], target: IO[bytes]) ->
         sheet = workbook.create_sheet(title)
         sheet.freeze_panes = "A2"
         sheet.append(header)
-        for chunk in _chunks(frame):
+        for chunk in _chunks(frame, columns):
             for row in _excel_rows(render(chunk), columns):
                 sheet.append(row)
     workbook.save(target)
@@ -328,6 +338,7 @@ def write_dta(frame: pd.DataFrame, columns: list[Column], target: IO[bytes]) -> 
     Stata analysts expect `tab country` to show labels, and Stata strings cannot carry
     value labels, so each code becomes an integer with the code's label attached.
     """
+    frame = typed_frame(frame, columns)
     names = stata_names([c.name for c in columns])
     converted: dict[str, pd.Series] = {}
     value_labels: dict[Hashable, dict[float, str]] = {}
