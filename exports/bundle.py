@@ -27,6 +27,7 @@ import pandas as pd
 from exports import FORMATS, refusals, verify
 from exports.aggregates import Table
 from exports.columns import SUPPRESSED, Column
+from exports.memory import give_back
 from exports.repeats import POSITION, RepeatTable
 from exports.safety import neutralise
 from exports.writers import (
@@ -125,6 +126,7 @@ def write_bundle(
             handle = stack.enter_context(tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES))
             names = write_data(frame, described, fmt, handle)
             staged.append(_Staged(resource, frame, described, names, handle, repeat))
+        give_back()  # what writing took, before reading back (see exports.memory)
         methodology = {**methodology, **_counted(staged, fmt, methodology)}
         _check(methodology, l_diversity)
         try:

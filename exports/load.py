@@ -32,6 +32,7 @@ from .flatten import (
     series_of,
     split_repeats,
 )
+from .memory import give_back
 from .repeats import PLACE, ROW, RepeatEntries
 
 # The same column types as the models, so JSON and times come back as Python values.
@@ -138,6 +139,7 @@ def read_tables(
     for described in read_columns:
         if described.codes is not None and described.type == "string":
             data[described.name] = data[described.name].astype("category")
+    give_back()  # the answers as decoded, and the table in chunks
     return Loaded(
         data,
         columns,

@@ -25,6 +25,7 @@ from . import coarsen, derived, kanon, load, purposes, refusals, release, repeat
 from .aggregates import Table
 from .columns import Column
 from .definitions import Definitions, Hierarchies
+from .memory import give_back
 from .methodology import (
     ALWAYS_DROPPED,
     SUPPRESSION,
@@ -199,6 +200,8 @@ def anonymise(
     )
 
     people = people_table(data, columns, qis)
+    # Each step's own arrays freed here and below (see `memory`).
+    give_back()
     recoding = kanon.recode(people, qis, options.k, options.max_suppression)
     levels = kanon.hide_among_k(people, qis, recoding.levels, options.k)
     suppressed = kanon.at_top(levels, qis)
@@ -206,6 +209,7 @@ def anonymise(
 
     position = people.index.get_indexer(pd.Index(data["_person"].astype(object)))
     columns, removed_columns = release.write(data, columns, qis, levels[position])
+    give_back()
     classes = classes_as_written(data, columns, qis)
     data, left_out = select_subset(data, classes, options.programme, options.term)
     subset = options.programme is not None or options.term is not None
@@ -224,6 +228,7 @@ def anonymise(
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(data))
     repeat_tables = [repeats.release_entries(one, data, pids, rng) for one in kept_entries]
+    give_back()
     out = _shuffled(data, pids, [c.name for c in columns], order)
 
     periods = sorted(str(p) for p in prepared.period.loc[data.index].dropna().unique())

@@ -54,6 +54,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 FORMATS = ("csv", "xlsx", "parquet", "json", "dta")
+# Rows of a csv file read at a time.
+CSV_ROWS = 100_000
 SEPARATOR = "\x1e"  # joins one person's values from several rows
 SUPPRESSED = "suppressed"
 # A number of entries as written starts with its lower bound: "3", "3-4", "3+", or in
@@ -120,7 +122,9 @@ def count(
     quasi_identifier_set, sensitive_set = set(qi_columns), set(sensitive_columns)
     counts = [table.count for table in linked if table.count is not None]
     data = _bytes(source)
-    header, column = _columns(data, fmt, [pid, *([wave] if wave else []), *value_columns, *counts])
+    header, column = _columns(
+        data, fmt, [pid, *([wave] if wave else []), *value_columns, *counts], unique=[pid]
+    )
     # The rows' pid, wave and counts as a table (a linked table is checked against them);
     # the value columns are read one at a time, each kept only as its people's codes: the
     # whole file as text was most of a million-response export's peak.
@@ -210,7 +214,7 @@ def _check_linked(
     wave: str | None,
 ) -> tuple[list[str], dict[str, int], int]:
     """A linked table's broken promises, its sensitive questions' l, and its rows."""
-    header, frame = _read(table.source, fmt, None)
+    header, frame = _read(table.source, fmt, None, unique=[pid])
     if fmt == "json" and frame.empty:  # an empty array: no header, no rows
         header = list(table.columns)
         frame = pd.DataFrame({column: [] for column in header}, dtype=object)
@@ -367,10 +371,13 @@ def read_data(
 
 
 def _read(
-    source: bytes | IO[bytes], fmt: str, columns: Iterable[str] | None = None
+    source: bytes | IO[bytes],
+    fmt: str,
+    columns: Iterable[str] | None = None,
+    unique: Sequence[str] = (),
 ) -> tuple[list[str], pd.DataFrame]:
     """`read_data`, and the file's whole header."""
-    header, column = _columns(source, fmt, columns)
+    header, column = _columns(source, fmt, columns, unique)
     names = header if columns is None else list(dict.fromkeys(columns))
     # object, not pandas' str dtype: counting works on numpy arrays of Python strings.
     frame = pd.DataFrame({name: column(name) for name in names}, columns=names, dtype=object)
@@ -378,16 +385,21 @@ def _read(
 
 
 def _columns(
-    source: bytes | IO[bytes], fmt: str, columns: Iterable[str] | None = None
+    source: bytes | IO[bytes],
+    fmt: str,
+    columns: Iterable[str] | None = None,
+    unique: Sequence[str] = (),
 ) -> tuple[list[str], Callable[[str], np.ndarray]]:
     """The file's whole header, and a function giving one of `columns` (all by default)
-    as text, a column at a time; a column the file lacks is a ValueError naming it."""
+    as text, a column at a time; a column the file lacks is a ValueError naming it.
+    `unique` names columns of (nearly) a value per row, such as pids, which a reader may
+    hold otherwise than the rest."""
     reader = _READERS.get(fmt)
     if reader is None:
         raise ValueError(f"Unknown format {fmt!r}; expected one of {', '.join(FORMATS)}.")
     data = _bytes(source)
     wanted = None if columns is None else list(dict.fromkeys(columns))
-    header, raw = reader(data, wanted)
+    header, raw = reader(data, wanted, unique)
     if wanted is not None:
         absent = [name for name in wanted if name not in header]
         if absent:
@@ -474,7 +486,7 @@ def _rows_reader(
     return header, lambda name: by_column[position[name]]
 
 
-def _read_csv(data: bytes, wanted: list[str] | None) -> Columns:
+def _read_csv(data: bytes, wanted: list[str] | None, unique: Sequence[str] = ()) -> Columns:
     # The header by the csv module, strict: the names exactly as written.
     text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline="")
     header = next(csv.reader(text, strict=True), [])
@@ -487,7 +499,12 @@ def _read_csv(data: bytes, wanted: list[str] | None) -> Columns:
     # empty cell, or one past the end of a short row, is the text "", and a blank line is
     # a row (of no pid, which `count` refuses). Unlike the header's reader it forgives a
     # stray character after a closing quote; Arrow's writer quotes every text cell.
-    frame = pd.read_csv(
+    # Read a slice of rows at a time, each column kept as numbers into its slice's
+    # distinct texts (but for those of a value per row, such as pids): the whole file's
+    # cells as objects were 700 MB at a million rows. (pandas' own categories would read
+    # "01" as the number 1.)
+    kept: dict[str, list[Any]] = {name: [] for name in names}
+    for rows in pd.read_csv(
         io.BytesIO(data),
         usecols=names,
         dtype=object,
@@ -495,11 +512,31 @@ def _read_csv(data: bytes, wanted: list[str] | None) -> Columns:
         skip_blank_lines=False,
         encoding="utf-8",
         engine="c",
-    )
-    return header, lambda name: frame[name]
+        chunksize=CSV_ROWS,
+    ):
+        for name in names:
+            cells = rows[name].to_numpy(dtype=object)
+            if name in unique:
+                kept[name].append(cells)
+            else:
+                codes, distinct = pd.factorize(cells)
+                kept[name].append((codes.astype(np.min_scalar_type(len(distinct))), distinct))
+
+    def column(name: str) -> np.ndarray:
+        if not kept[name]:
+            return np.asarray([], dtype=object)
+        if name in unique:
+            cells: np.ndarray = np.concatenate(kept[name])
+            return cells
+        texts = pd.Index(pd.unique(np.concatenate([distinct for _, distinct in kept[name]])))
+        number = [texts.get_indexer(distinct)[codes] for codes, distinct in kept[name]]
+        cells = texts.to_numpy(dtype=object)[np.concatenate(number)]
+        return cells
+
+    return header, column
 
 
-def _read_json(data: bytes, wanted: list[str] | None) -> Columns:
+def _read_json(data: bytes, wanted: list[str] | None, unique: Sequence[str] = ()) -> Columns:
     records = json.loads(data)
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise ValueError("A json export must be an array of record objects.")
@@ -508,7 +545,7 @@ def _read_json(data: bytes, wanted: list[str] | None) -> Columns:
     return header, lambda name: [record.get(name) for record in records]
 
 
-def _read_xlsx(data: bytes, wanted: list[str] | None) -> Columns:
+def _read_xlsx(data: bytes, wanted: list[str] | None, unique: Sequence[str] = ()) -> Columns:
     from openpyxl import load_workbook  # here: the other formats need not load it
 
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -522,7 +559,7 @@ def _read_xlsx(data: bytes, wanted: list[str] | None) -> Columns:
         workbook.close()
 
 
-def _read_parquet(data: bytes, wanted: list[str] | None) -> Columns:
+def _read_parquet(data: bytes, wanted: list[str] | None, unique: Sequence[str] = ()) -> Columns:
     source = pq.ParquetFile(io.BytesIO(data))
     header = source.schema_arrow.names
 
@@ -535,13 +572,13 @@ def _read_parquet(data: bytes, wanted: list[str] | None) -> Columns:
     return header, column
 
 
-def _read_dta(data: bytes, wanted: list[str] | None) -> Columns:
+def _read_dta(data: bytes, wanted: list[str] | None, unique: Sequence[str] = ()) -> Columns:
     # Codes stay the integers stored: one code, one integer, so equality is unchanged.
     frame = pd.read_stata(io.BytesIO(data), convert_categoricals=False)
     return list(frame.columns), lambda name: frame[name]
 
 
-_READERS: dict[str, Callable[[bytes, list[str] | None], Columns]] = {
+_READERS: dict[str, Callable[[bytes, list[str] | None, Sequence[str]], Columns]] = {
     "csv": _read_csv,
     "xlsx": _read_xlsx,
     "parquet": _read_parquet,
