@@ -208,3 +208,20 @@ def test_a_blank_line_in_a_csv_is_a_row_without_a_pid():
     data = b'pid,age_range\r\n"a","18-24"\r\n\r\n"b","25-29"\r\n'
     with pytest.raises(ValueError, match="no 'pid'"):
         count(data, "csv", {"age_range": ["age_range"]}, wave=None)
+
+
+def test_a_csv_read_in_slices_counts_as_one_read_whole(monkeypatch):
+    """A long file is read a slice of rows at a time; where slices meet changes nothing:
+    a person's rows in two slices are one person, texts alike in both slices are one value
+    and texts that differ only as numbers ("01", "1") stay apart."""
+    rows = [person(f"p{i}", "01" if i < 5 else "1", en=i % 2) for i in range(10)]
+    rows += [person("p0", "01", wave="followup-1y"), person("p9", None, wave="followup-1y")]
+    data = write(rows, "csv")
+    whole = count(data, "csv", QI)
+    monkeypatch.setattr("exports.verify.CSV_ROWS", 3)
+    sliced = count(data, "csv", QI)
+    assert (sliced.people, sliced.class_sizes) == (whole.people, whole.class_sizes)
+    # "01" and "1" are two ages, within each English or not (two people each); p0 and p9,
+    # who answered again a year on, are alone.
+    assert whole.people == 10 and whole.class_sizes == (1, 1, 2, 2, 2, 2)
+    assert read_data(data, "csv", ["age_range"])["age_range"].tolist()[:6] == ["01"] * 5 + ["1"]
