@@ -217,14 +217,13 @@ def anonymise(
         raise _nobody_apart(left_out)
     release.prune_codes(data, columns)
 
-    # The people released, as the table holds them (a set of a Python string each was
-    # 70 MB at a million responses).
-    in_release = pd.Index(data["_person"].unique())
+    # The people released (a set of them was 70 MB at a million responses).
+    in_release = pd.Index(np.asarray(data["_person"].unique(), dtype=object))
     chosen = people.index.isin(in_release)
     levels, suppressed = levels[chosen], suppressed[chosen]
     kept = people[chosen]
     information = information_kept(kept, kanon.released(kept, qis, levels), qis)
-    pids = pseudonymise(data["_person"].astype(str))
+    pids = pseudonymise(data["_person"])
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(data))
     repeat_tables = [repeats.release_entries(one, data, pids, rng) for one in kept_entries]

@@ -191,5 +191,12 @@ def prune_codes(data: pd.DataFrame, columns: list[Column]) -> None:
     for column in columns:
         if column.codes is None or column.type != "string":
             continue
-        present = set(data[column.name].dropna().astype(str).unique())
+        values = data[column.name]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            # The categories some cell holds: a text made per cell was a second at a
+            # million responses.
+            codes = values.cat.codes.to_numpy()
+            present = {str(value) for value in values.cat.categories[np.unique(codes[codes >= 0])]}
+        else:
+            present = set(values.dropna().astype(str).unique())
         column.codes = {code: label for code, label in column.codes.items() if code in present}
