@@ -9,7 +9,7 @@ pseudonyms), `repeats` (a table per repeat), `tables` and `aggregates` (the summ
 tables), `methodology`; then the files, in `writers` and `bundle`, counted and checked
 again by `verify`. `definitions` says what the steps read of a survey definition;
 `refusals` says why nothing was released, as data that an application can word in its
-user's language.
+user's language; `memory` gives what a step freed back to the system before the next.
 """
 
 # The data file formats of a bundle.

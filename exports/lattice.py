@@ -208,7 +208,8 @@ def walk_order(terms: Sequence[Sequence[float]], below: float, limit: int) -> li
     sums only grow, and `margin` covers the rounding of a sum that differs by a hair); among
     prefixes of exactly equal loss, those of lower height and then order come first."""
     margin = 1e-9 * max(1.0, sum(max(row, default=0.0) for row in terms))
-    nodes = np.zeros((1, 0), dtype=np.int64)
+    # A byte a level (no hierarchy has 127): the prefixes are copied at every column.
+    nodes = np.zeros((1, 0), dtype=np.int8)
     losses = np.zeros(1)
     heights = np.zeros(1, dtype=np.int64)
     for row in terms:
@@ -216,7 +217,7 @@ def walk_order(terms: Sequence[Sequence[float]], below: float, limit: int) -> li
         losses = (losses[:, None] + np.asarray(row, dtype=np.float64)[None, :]).ravel()
         heights = (heights[:, None] + np.arange(count)[None, :]).ravel()
         nodes = np.column_stack(
-            [np.repeat(nodes, count, axis=0), np.tile(np.arange(count), len(nodes))]
+            [np.repeat(nodes, count, axis=0), np.tile(np.arange(count, dtype=np.int8), len(nodes))]
         )
         under = losses < below + margin
         nodes, losses, heights = nodes[under], losses[under], heights[under]
