@@ -94,3 +94,17 @@ def test_no_responses_still_give_every_column():
     frame = flat([])
     assert len(frame) == 0
     assert "languages__sw" in frame and "years" in frame
+
+
+def test_picks_stored_otherwise_are_read_as_their_code_or_not_at_all():
+    """A code list of numbers ("1", "2") may have been stored as numbers by an older form
+    or an import; an empty pick or a list that is not one adds nothing."""
+    definition = {
+        **DEFINITION,
+        "choices": {**DEFINITION["choices"], "langs": [{"code": "1", "label": {"en": "One"}}]},
+    }
+    frame = flat_frame(
+        [{"languages": [1, None]}, {"languages": ["1"]}, {"languages": "1"}, {"languages": [2]}],
+        columns_of(definition),
+    )
+    assert frame["languages__1"].tolist() == [1, 1, pd.NA, 0]
