@@ -31,7 +31,15 @@ import pandas as pd
 from . import refusals
 from .columns import SUPPRESSED
 from .definitions import HierarchyLevel
-from .lattice import SearchStats, Statuses, class_keys, compact, first_positions, walk_order
+from .lattice import (
+    SearchStats,
+    Statuses,
+    class_keys,
+    compact,
+    first_positions,
+    level_dtype,
+    walk_order,
+)
 
 MISSING = "missing"
 # The most lattice nodes the exact best-first search looks at before it settles for the
@@ -406,9 +414,9 @@ def recode(
     if total < k:
         raise too_few(total, k)
     tops = np.asarray([qi.top for qi in qis], dtype=np.int64)
-    # A byte per person and column (no hierarchy has 127 levels): as int64, the levels
-    # of a million responses' people were 110 MB, and again 150 MB per row when written.
-    levels = np.tile(tops.astype(np.int8), (total, 1))
+    # A byte per person and column where they fit: as int64, the levels of a million
+    # responses' people were 110 MB, and again 150 MB per row when written.
+    levels = np.tile(tops.astype(level_dtype(int(tops.max(initial=0)))), (total, 1))
     budget = max_suppression * total
     remaining = np.arange(total)
     recoding = Recoding(levels)

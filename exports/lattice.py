@@ -196,6 +196,12 @@ class Classes:
         return Classes(None, np.bincount(dense, weights=self.sizes), (self, maps, dense))
 
 
+def level_dtype(highest: int) -> np.dtype:
+    """The integer type levels up to `highest` are held in: a byte where they fit (any
+    hierarchy of a real code list), else 64 bits."""
+    return np.dtype(np.int8 if highest <= np.iinfo(np.int8).max else np.int64)
+
+
 def walk_order(terms: Sequence[Sequence[float]], below: float, limit: int) -> list[Node]:
     """The nodes a best-first walk up from the bottom node reaches first, in its order: those
     whose loss (the sum of terms[j][node[j]] added in column order) is under
@@ -208,8 +214,9 @@ def walk_order(terms: Sequence[Sequence[float]], below: float, limit: int) -> li
     sums only grow, and `margin` covers the rounding of a sum that differs by a hair); among
     prefixes of exactly equal loss, those of lower height and then order come first."""
     margin = 1e-9 * max(1.0, sum(max(row, default=0.0) for row in terms))
-    # A byte a level (no hierarchy has 127): the prefixes are copied at every column.
-    nodes = np.zeros((1, 0), dtype=np.int8)
+    # A byte a level where they fit: the prefixes are copied at every column.
+    level = level_dtype(max((len(row) for row in terms), default=0))
+    nodes = np.zeros((1, 0), dtype=level)
     losses = np.zeros(1)
     heights = np.zeros(1, dtype=np.int64)
     for row in terms:
@@ -217,7 +224,7 @@ def walk_order(terms: Sequence[Sequence[float]], below: float, limit: int) -> li
         losses = (losses[:, None] + np.asarray(row, dtype=np.float64)[None, :]).ravel()
         heights = (heights[:, None] + np.arange(count)[None, :]).ravel()
         nodes = np.column_stack(
-            [np.repeat(nodes, count, axis=0), np.tile(np.arange(count, dtype=np.int8), len(nodes))]
+            [np.repeat(nodes, count, axis=0), np.tile(np.arange(count, dtype=level), len(nodes))]
         )
         under = losses < below + margin
         nodes, losses, heights = nodes[under], losses[under], heights[under]

@@ -11,18 +11,19 @@ no `malloc_trim` (musl, macOS), `give_back` does nothing.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 from collections.abc import Callable
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
-    name = ctypes.util.find_library("c")
     try:
-        library = ctypes.CDLL(name)
-        trim: Callable[[int], int] = library.malloc_trim
+        # The process's own symbols, the C library's among them (no search on disk).
+        trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError, TypeError):
         return None
-    return trim
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    call: Callable[[int], int] = trim
+    return call
 
 
 _TRIM = _malloc_trim()

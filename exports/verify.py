@@ -514,7 +514,7 @@ def _read_csv(data: bytes, wanted: list[str] | None, unique: Sequence[str] = ())
         engine="c",
         chunksize=CSV_ROWS,
     ):
-        for name in names:
+        for name in kept:  # each name once, though a header may repeat it
             cells = rows[name].to_numpy(dtype=object)
             if name in unique:
                 kept[name].append(cells)

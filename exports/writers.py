@@ -91,6 +91,10 @@ def write_data(
     # Typed slice by slice as it is written (`_chunks`): the whole table typed at once
     # held every coded column again as text, 170 MB at a million responses.
     frame = _described(data, columns)
+    # Dates typed on the whole column: an empty first slice would type its own with
+    # another time unit, which parquet's pandas metadata keeps.
+    dates = {c.name: _as_type(frame[c.name], c.type) for c in columns if c.type == "date"}
+    frame = frame.assign(**dates) if dates else frame
     names = stata_names([c.name for c in columns]) if fmt == "dta" else _same_names(columns)
     with _binary_target(path_or_buffer) as target:
         writer(frame, columns, target)
@@ -174,11 +178,10 @@ def _text_target(target: IO[bytes]) -> Iterator[IO[str]]:
         text.detach()
 
 
-def _chunks(
-    frame: pd.DataFrame, columns: list[Column], rows: int = CHUNK_ROWS
-) -> Iterator[pd.DataFrame]:
-    """Slices of `frame`, each typed (`typed_frame`); an empty frame still yields one
-    (empty) slice for the header."""
+def _chunks(frame: pd.DataFrame, columns: list[Column]) -> Iterator[pd.DataFrame]:
+    """Slices of `frame` of CHUNK_ROWS rows, each typed (`typed_frame`); an empty frame
+    still yields one (empty) slice for the header."""
+    rows = CHUNK_ROWS
     for start in range(0, max(len(frame), 1), rows):
         yield typed_frame(frame.iloc[start : start + rows], columns)
 

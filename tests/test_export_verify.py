@@ -225,3 +225,12 @@ def test_a_csv_read_in_slices_counts_as_one_read_whole(monkeypatch):
     # who answered again a year on, are alone.
     assert whole.people == 10 and whole.class_sizes == (1, 1, 2, 2, 2, 2)
     assert read_data(data, "csv", ["age_range"])["age_range"].tolist()[:6] == ["01"] * 5 + ["1"]
+
+
+def test_a_csv_header_naming_a_column_twice_is_read_and_reported():
+    data = b'pid,age_range,age_range\r\n"p1","18-24","18-24"\r\n'
+    assert len(read_data(data, "csv")) == 1
+    counted = count(
+        data, "csv", {"age_range": ["age_range"]}, wave=None, columns=["pid", "age_range"]
+    )
+    assert counted.problems and "not those declared" in counted.problems[0]

@@ -282,6 +282,23 @@ def test_xlsx_refuses_more_rows_than_a_sheet_holds(monkeypatch):
         write("xlsx")
 
 
+def test_a_date_column_is_typed_alike_wherever_the_slices_fall(monkeypatch):
+    """The file is written a slice at a time; a first slice without any date must not give
+    the column another type in the file's pandas metadata than the whole column has."""
+    columns = [Column("pid", "Pseudonym"), Column("term_end", "End of term", type="date")]
+    data = pd.DataFrame({"pid": ["a", "b", "c"], "term_end": [None, None, "2026-08-31"]})
+
+    def written() -> dict:
+        buffer = io.BytesIO()
+        write_data(data, columns, "parquet", buffer)
+        buffer.seek(0)
+        return pq.read_schema(buffer).pandas_metadata
+
+    whole = written()
+    monkeypatch.setattr("exports.writers.CHUNK_ROWS", 2)
+    assert written()["columns"] == whole["columns"]
+
+
 def test_parquet_round_trip_with_proper_types():
     buffer, _ = write("parquet")
     schema = pq.read_schema(buffer)

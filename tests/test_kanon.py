@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exports.columns import SUPPRESSED
-from exports.kanon import CannotAnonymise, QuasiIdentifier, best_node, search
+from exports.kanon import CannotAnonymise, QuasiIdentifier, best_node, recode, search
 
 AGE = QuasiIdentifier.from_hierarchy(
     "age",
@@ -146,6 +146,17 @@ def test_with_room_to_suppress_the_lone_person_is_suppressed_instead():
 def test_everyone_alike_needs_nothing():
     result = search(people([("18-24", "KEN", "man")] * 7), QIS, 5, 0.05)
     assert set(result.levels.values()) == {"original"} and result.k_achieved == 7
+
+
+def test_a_hierarchy_deeper_than_a_byte_still_suppresses_the_lone_person():
+    """Levels are held in a byte where they fit; a code list with more levels than that
+    (none ships with Pathways) still reaches its top, suppressed."""
+    steps = [{"level": f"step_{i}", "map": {"a": "a", "b": "b"}} for i in range(130)]
+    deep = QuasiIdentifier.from_hierarchy("code", steps)
+    table = pd.DataFrame({"code": ["a"] * 6 + ["b"]}, index=[f"p{i}" for i in range(7)])
+    recoding = recode(table, [deep], 5, 0.5)
+    assert deep.top == 131
+    assert recoding.suppressed([deep]).tolist() == [False] * 6 + [True]
 
 
 def test_levels_end_in_suppressed():
