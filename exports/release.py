@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import SUPPRESSED, Column
-from .kanon import QuasiIdentifier
+from .kanon import QuasiIdentifier, numbered
 
 # A multi-select column written at some level: the original codes it joins, its cells.
 Written = tuple[frozenset[str], pd.Series]
@@ -191,12 +191,7 @@ def prune_codes(data: pd.DataFrame, columns: list[Column]) -> None:
     for column in columns:
         if column.codes is None or column.type != "string":
             continue
-        values = data[column.name]
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            # The categories some cell holds: a text made per cell was a second at a
-            # million responses.
-            codes = values.cat.codes.to_numpy()
-            present = {str(value) for value in values.cat.categories[np.unique(codes[codes >= 0])]}
-        else:
-            present = set(values.dropna().astype(str).unique())
+        # The distinct values held, read from a categorical's codes: a text made per cell
+        # was a second at a million responses.
+        present = {str(value) for value in numbered(data[column.name].dropna())[1]}
         column.codes = {code: label for code, label in column.codes.items() if code in present}

@@ -122,16 +122,12 @@ def count(
     quasi_identifier_set, sensitive_set = set(qi_columns), set(sensitive_columns)
     counts = [table.count for table in linked if table.count is not None]
     data = _bytes(source)
-    header, column = _columns(
-        data, fmt, [pid, *([wave] if wave else []), *value_columns, *counts], unique=[pid]
-    )
+    row_columns = [pid, *([wave] if wave else []), *counts]
+    header, column = _columns(data, fmt, [*row_columns, *value_columns], unique=[pid])
     # The rows' pid, wave and counts as a table (a linked table is checked against them);
     # the value columns are read one at a time, each kept only as its people's codes: the
     # whole file as text was most of a million-response export's peak.
-    frame = pd.DataFrame(
-        {name: column(name) for name in dict.fromkeys([pid, *([wave] if wave else []), *counts])},
-        dtype=object,
-    )
+    frame = pd.DataFrame({name: column(name) for name in dict.fromkeys(row_columns)}, dtype=object)
     if fmt == "dta":
         # A count's integer stands for a code; its value label tells the entries.
         for name, labels in _stata_labels(data, counts).items():
@@ -315,11 +311,8 @@ def _header_problem(name: str, header: Sequence[str], declared: Sequence[str]) -
 def _person_codes(column: np.ndarray, person: np.ndarray, waves: np.ndarray, n: int) -> np.ndarray:
     """`_person_values` as numbers: equal values alike, -1 for "" (no value)."""
     joined = _person_values(column, person, waves, n)
-    codes, uniques = pd.factorize(joined)
-    empty = np.flatnonzero(np.asarray(uniques, dtype=object) == "")
-    codes = codes.astype(np.int32)
-    if len(empty):
-        codes[codes == empty[0]] = -1
+    codes: np.ndarray = pd.factorize(joined)[0].astype(np.int32)
+    codes[joined == ""] = -1
     return codes
 
 

@@ -107,7 +107,11 @@ def typed_frame(data: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
     A column the list does not describe is an error rather than silently exported: an
     undescribed column is one nobody checked for privacy.
     """
-    frame = _described(data, columns)
+    return _typed(_described(data, columns), columns)
+
+
+def _typed(frame: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
+    """`frame` (the columns' own, in order) with each column in its type's dtype."""
     changed = {}
     for column in columns:
         series = frame[column.name]
@@ -179,11 +183,11 @@ def _text_target(target: IO[bytes]) -> Iterator[IO[str]]:
 
 
 def _chunks(frame: pd.DataFrame, columns: list[Column]) -> Iterator[pd.DataFrame]:
-    """Slices of `frame` of CHUNK_ROWS rows, each typed (`typed_frame`); an empty frame
-    still yields one (empty) slice for the header."""
+    """Slices of `frame` (already `_described`) of CHUNK_ROWS rows, each typed; an empty
+    frame still yields one (empty) slice for the header."""
     rows = CHUNK_ROWS
     for start in range(0, max(len(frame), 1), rows):
-        yield typed_frame(frame.iloc[start : start + rows], columns)
+        yield _typed(frame.iloc[start : start + rows], columns)
 
 
 def _date_columns(columns: list[Column]) -> list[str]:
